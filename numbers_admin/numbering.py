@@ -1,0 +1,96 @@
+"""Phone-number parsing and description, all through ``phonenumbers``.
+
+One place turns whatever a person typed into E.164, and one place derives what the mirror shows
+(country, location, formats, kind) so that the list, the detail page and the sandbox agree.
+"""
+
+import re
+from functools import lru_cache
+
+import phonenumbers
+from phonenumbers import PhoneNumberFormat, PhoneNumberType, geocoder
+
+DEFAULT_REGION = "US"
+
+_KIND_BY_TYPE = {
+    PhoneNumberType.FIXED_LINE: "local",
+    PhoneNumberType.FIXED_LINE_OR_MOBILE: "local",
+    PhoneNumberType.MOBILE: "mobile",
+    PhoneNumberType.TOLL_FREE: "toll_free",
+}
+
+
+class NumberParseError(ValueError):
+    """The text is not a phone number we can use; ``str()`` is a sentence for a form field."""
+
+
+def to_e164(text: str, default_region: str = DEFAULT_REGION) -> str:
+    """Turn a number typed in any common format ("(415) 555-0100", "+44 20 7946 0018",
+    "0044…") into E.164, or raise NumberParseError with a plain explanation."""
+    cleaned = (text or "").strip()
+    if not cleaned:
+        raise NumberParseError("Enter a phone number.")
+    if cleaned.startswith("00"):
+        cleaned = "+" + cleaned[2:]
+    try:
+        parsed = phonenumbers.parse(cleaned, default_region)
+    except phonenumbers.NumberParseException:
+        raise NumberParseError(
+            f"“{text}” is not a phone number. Type it with its country code, "
+            "e.g. +1 415 555 0100, or as a US number, e.g. (415) 555-0100."
+        ) from None
+    if not phonenumbers.is_possible_number(parsed):
+        raise NumberParseError(
+            f"“{text}” has the wrong number of digits for "
+            f"{phonenumbers.region_code_for_number(parsed) or 'its country'}."
+        )
+    return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+
+
+def digits_only(text: str) -> str:
+    return re.sub(r"\D", "", text or "")
+
+
+@lru_cache(maxsize=65536)
+def describe(e164: str) -> dict[str, str]:
+    """What we derive from the number itself: the fields of PhoneNumber that no carrier sends."""
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        digits = digits_only(e164)
+        return {
+            "country": "",
+            "location": "",
+            "national_format": e164,
+            "international_format": e164,
+            "kind": "other",
+            "digits": digits,
+            "national_digits": digits,
+        }
+    region = phonenumbers.region_code_for_number(parsed) or ""
+    kind = _KIND_BY_TYPE.get(phonenumbers.number_type(parsed), "other")
+    location = geocoder.description_for_number(parsed, "en") if kind != "toll_free" else ""
+    return {
+        "country": region,
+        "location": location,
+        "national_format": phonenumbers.format_number(parsed, PhoneNumberFormat.NATIONAL),
+        "international_format": phonenumbers.format_number(
+            parsed, PhoneNumberFormat.INTERNATIONAL
+        ),
+        "kind": kind,
+        "digits": digits_only(e164),
+        "national_digits": str(parsed.national_number),
+    }
+
+
+def country_name(region: str) -> str:
+    """"US" → "United States" (English), falling back to the code."""
+    if not region:
+        return ""
+    try:
+        example = phonenumbers.example_number(region)
+    except Exception:  # noqa: BLE001 - unknown region codes raise various errors
+        example = None
+    if example is None:
+        return region
+    return geocoder.country_name_for_number(example, "en") or region

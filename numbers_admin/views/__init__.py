@@ -1,0 +1,1 @@
+"""Views, one module per area. Each module holds its own ``urlpatterns``."""
