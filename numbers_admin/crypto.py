@@ -31,4 +31,6 @@ def reencrypt_token(stored: str) -> str:
     try:
         return _fernet().rotate(stored.encode()).decode()
     except InvalidToken:
-        raise TokenUnreadable("A saved token cannot be decrypted with any configured key.") from None
+        raise TokenUnreadable(
+            "A saved token cannot be decrypted with any configured key."
+        ) from None

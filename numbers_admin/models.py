@@ -391,9 +391,7 @@ class JobItem(models.Model):
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveIntegerField()
     number = models.CharField(max_length=32, blank=True)
-    phone_number = models.ForeignKey(
-        PhoneNumber, null=True, blank=True, on_delete=models.SET_NULL
-    )
+    phone_number = models.ForeignKey(PhoneNumber, null=True, blank=True, on_delete=models.SET_NULL)
     params = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     message = models.TextField(blank=True)
@@ -435,9 +433,7 @@ class Operation(models.Model):
     number = models.CharField(max_length=32, help_text="E.164, or the area code for Twilio")
     params = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    phone_number = models.ForeignKey(
-        PhoneNumber, null=True, blank=True, on_delete=models.SET_NULL
-    )
+    phone_number = models.ForeignKey(PhoneNumber, null=True, blank=True, on_delete=models.SET_NULL)
     message = models.TextField(blank=True)
     request_id = models.CharField(max_length=128, blank=True)
     created_by = models.ForeignKey(

@@ -74,9 +74,7 @@ def describe(e164: str) -> dict[str, str]:
         "country": region,
         "location": location,
         "national_format": phonenumbers.format_number(parsed, PhoneNumberFormat.NATIONAL),
-        "international_format": phonenumbers.format_number(
-            parsed, PhoneNumberFormat.INTERNATIONAL
-        ),
+        "international_format": phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL),
         "kind": kind,
         "digits": digits_only(e164),
         "national_digits": str(parsed.national_number),
@@ -84,12 +82,12 @@ def describe(e164: str) -> dict[str, str]:
 
 
 def country_name(region: str) -> str:
-    """"US" → "United States" (English), falling back to the code."""
+    """ "US" → "United States" (English), falling back to the code."""
     if not region:
         return ""
     try:
         example = phonenumbers.example_number(region)
-    except Exception:  # noqa: BLE001 - unknown region codes raise various errors
+    except Exception:  # unknown region codes raise various errors
         example = None
     if example is None:
         return region

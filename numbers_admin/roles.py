@@ -83,8 +83,7 @@ def permission_required(perm: str):
         def wrapped(request, *args, **kwargs):
             if not request.user.has_perm(perm):
                 raise PermissionDenied(
-                    f"This needs the {role_needed_for(perm)} role. "
-                    "Ask an admin if you need it."
+                    f"This needs the {role_needed_for(perm)} role. Ask an admin if you need it."
                 )
             return view(request, *args, **kwargs)
 

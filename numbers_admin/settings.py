@@ -126,7 +126,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG or not STATIC_ROOT.exists()
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# --- Background work -----------------------------------------------------------------------------
+# --- Background work
 TASKS = {
     "default": {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
@@ -134,7 +134,7 @@ TASKS = {
     }
 }
 
-# --- Security ------------------------------------------------------------------------------------
+# --- Security
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
@@ -163,7 +163,7 @@ if not DEBUG:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 
-# --- Upstream tokens at rest -----------------------------------------------------------------------
+# --- Upstream tokens at rest
 def _development_token_key(secret: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(("tokens:" + secret).encode()).digest()).decode()
 
@@ -179,7 +179,7 @@ if not TOKEN_ENCRYPTION_KEYS:
         )
     TOKEN_ENCRYPTION_KEYS = [_development_token_key(SECRET_KEY)]
 
-# --- Upstream HTTP ---------------------------------------------------------------------------------
+# --- Upstream HTTP
 UPSTREAM_CONNECT_TIMEOUT = env_float("UPSTREAM_CONNECT_TIMEOUT", 5.0, minimum=0.1)
 UPSTREAM_READ_TIMEOUT = env_float("UPSTREAM_READ_TIMEOUT", 20.0, minimum=0.1)
 UPSTREAM_MAX_RETRIES = env_int("UPSTREAM_MAX_RETRIES", 3, minimum=0)
@@ -187,7 +187,7 @@ UPSTREAM_USER_AGENT = "numbers_admin/0.1 (+requests)"
 # Webhook checks refuse private and loopback addresses unless this is on (the sandbox needs it).
 WEBHOOK_CHECK_ALLOW_PRIVATE = env_bool("WEBHOOK_CHECK_ALLOW_PRIVATE", DEBUG)
 
-# --- The sandbox upstream ---------------------------------------------------------------------------
+# --- The sandbox upstream
 SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", DEBUG) and DEBUG
 SANDBOX_SIGNALWIRE_PROJECT_ID = env_str(
     "SANDBOX_SIGNALWIRE_PROJECT_ID", "5a1d0c3e-7b2f-4e8a-9c6d-1f0e2b3a4c5d"
@@ -199,10 +199,10 @@ SANDBOX_TWILIO_ACCOUNT_SID = env_str(
 SANDBOX_TWILIO_AUTH_TOKEN = env_str("SANDBOX_TWILIO_AUTH_TOKEN", "sandbox0twilio0auth0token")
 SANDBOX_RELEASE_COOLDOWN_DAYS = env_int("SANDBOX_RELEASE_COOLDOWN_DAYS", 14, minimum=0)
 
-# --- Demo -----------------------------------------------------------------------------------------
+# --- Demo
 DEMO_PASSWORD = env_str("DEMO_PASSWORD")
 
-# --- Logging: never log tokens; the upstream layer redacts its own lines. --------------------------
+# --- Logging: never log tokens; the upstream layer redacts its own lines.
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,

@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,268 +16,643 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Account',
+            name="Account",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(choices=[('signalwire_rest', 'SignalWire (Space REST API)'), ('signalwire_compat', 'SignalWire (Compatibility API)'), ('twilio', 'Twilio')], max_length=32)),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('api_root', models.URLField(help_text='A Space URL such as https://example.signalwire.com, https://api.twilio.com, or the sandbox.', verbose_name='API root')),
-                ('project_id', models.CharField(help_text='The SignalWire Project ID (a uuid) or the Twilio Account SID (AC…).', max_length=64, verbose_name='project or account id')),
-                ('token_encrypted', models.TextField(editable=False)),
-                ('is_enabled', models.BooleanField(default=True, verbose_name='enabled')),
-                ('requests_per_second', models.FloatField(default=5.0, help_text="How fast bulk work may call this account's API.")),
-                ('last_synced_at', models.DateTimeField(blank=True, null=True)),
-                ('last_checked_at', models.DateTimeField(blank=True, null=True)),
-                ('last_check_ok', models.BooleanField(null=True)),
-                ('last_check_message', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "provider",
+                    models.CharField(
+                        choices=[
+                            ("signalwire_rest", "SignalWire (Space REST API)"),
+                            ("signalwire_compat", "SignalWire (Compatibility API)"),
+                            ("twilio", "Twilio"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                (
+                    "api_root",
+                    models.URLField(
+                        help_text="A Space URL such as https://example.signalwire.com, https://api.twilio.com, or the sandbox.",
+                        verbose_name="API root",
+                    ),
+                ),
+                (
+                    "project_id",
+                    models.CharField(
+                        help_text="The SignalWire Project ID (a uuid) or the Twilio Account SID (AC…).",
+                        max_length=64,
+                        verbose_name="project or account id",
+                    ),
+                ),
+                ("token_encrypted", models.TextField(editable=False)),
+                ("is_enabled", models.BooleanField(default=True, verbose_name="enabled")),
+                (
+                    "requests_per_second",
+                    models.FloatField(
+                        default=5.0, help_text="How fast bulk work may call this account's API."
+                    ),
+                ),
+                ("last_synced_at", models.DateTimeField(blank=True, null=True)),
+                ("last_checked_at", models.DateTimeField(blank=True, null=True)),
+                ("last_check_ok", models.BooleanField(null=True)),
+                ("last_check_message", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, unique=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Job',
+            name="Job",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('sync', 'Sync'), ('bulk_import', 'Bulk import'), ('bulk_release', 'Bulk release'), ('bulk_configure', 'Bulk configure')], max_length=20)),
-                ('status', models.CharField(choices=[('queued', 'Waiting to start'), ('running', 'Running'), ('succeeded', 'Finished'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='queued', max_length=12)),
-                ('params', models.JSONField(blank=True, default=dict)),
-                ('summary', models.JSONField(blank=True, default=dict)),
-                ('total', models.PositiveIntegerField(default=0)),
-                ('done', models.PositiveIntegerField(default=0)),
-                ('failed', models.PositiveIntegerField(default=0)),
-                ('message', models.TextField(blank=True)),
-                ('task_id', models.CharField(blank=True, max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='numbers_admin.account')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("sync", "Sync"),
+                            ("bulk_import", "Bulk import"),
+                            ("bulk_release", "Bulk release"),
+                            ("bulk_configure", "Bulk configure"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Waiting to start"),
+                            ("running", "Running"),
+                            ("succeeded", "Finished"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="queued",
+                        max_length=12,
+                    ),
+                ),
+                ("params", models.JSONField(blank=True, default=dict)),
+                ("summary", models.JSONField(blank=True, default=dict)),
+                ("total", models.PositiveIntegerField(default=0)),
+                ("done", models.PositiveIntegerField(default=0)),
+                ("failed", models.PositiveIntegerField(default=0)),
+                ("message", models.TextField(blank=True)),
+                ("task_id", models.CharField(blank=True, max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="numbers_admin.account",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='PhoneNumber',
+            name="PhoneNumber",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('upstream_id', models.CharField(help_text='uuid (SignalWire) or PN… (Twilio)', max_length=64)),
-                ('number', models.CharField(help_text='E.164', max_length=32)),
-                ('digits', models.CharField(db_index=True, max_length=32)),
-                ('national_digits', models.CharField(db_index=True, max_length=32)),
-                ('name', models.CharField(blank=True, db_index=True, max_length=255)),
-                ('country', models.CharField(blank=True, db_index=True, help_text='ISO 3166-1', max_length=2)),
-                ('location', models.CharField(blank=True, max_length=120)),
-                ('national_format', models.CharField(blank=True, max_length=40)),
-                ('international_format', models.CharField(blank=True, max_length=40)),
-                ('kind', models.CharField(choices=[('local', 'Local'), ('mobile', 'Mobile'), ('toll_free', 'Toll-free'), ('other', 'Other')], db_index=True, max_length=16)),
-                ('voice', models.BooleanField(default=False)),
-                ('sms', models.BooleanField(default=False)),
-                ('mms', models.BooleanField(default=False)),
-                ('fax', models.BooleanField(default=False)),
-                ('number_type', models.CharField(blank=True, help_text='as the provider says it', max_length=20)),
-                ('country_code', models.CharField(blank=True, max_length=2)),
-                ('e911_address_id', models.CharField(blank=True, max_length=64)),
-                ('e911_status', models.CharField(blank=True, choices=[('pending', 'Pending'), ('active', 'Active'), ('failed', 'Failed'), ('pending_removal', 'Pending removal'), ('unregistered', 'Unregistered')], max_length=20)),
-                ('upstream_created_at', models.DateTimeField(blank=True, null=True)),
-                ('upstream_updated_at', models.DateTimeField(blank=True, null=True)),
-                ('next_billed_at', models.DateTimeField(blank=True, null=True)),
-                ('call_handler', models.CharField(blank=True, choices=[('laml_webhooks', 'Send calls to a webhook (cXML)'), ('laml_application', 'Run a cXML application'), ('relay_script', 'Run a SWML script'), ('relay_application', 'Run a Relay application'), ('relay_topic', 'Send calls to a Relay topic'), ('relay_context', 'Send calls to a Relay context (deprecated)'), ('relay_connector', 'Send calls to a Relay connector'), ('relay_sip_endpoint', 'Ring a SIP endpoint'), ('relay_verto_endpoint', 'Ring a Verto endpoint'), ('dialogflow', 'Answer with a Dialogflow agent'), ('video_room', 'Join a video room'), ('call_flow', 'Run a call flow (Fabric)'), ('ai_agent', 'Answer with an AI agent (Fabric)'), ('fabric_subscriber', 'Ring a Fabric subscriber'), ('sip_gateway', 'Send calls to a SIP gateway (Fabric)'), ('call_queue', 'Put calls in a queue (Fabric)')], max_length=32)),
-                ('calling_handler_resource_id', models.CharField(blank=True, max_length=64)),
-                ('call_receive_mode', models.CharField(blank=True, max_length=8)),
-                ('call_request_url', models.CharField(blank=True, max_length=1000)),
-                ('call_request_method', models.CharField(blank=True, max_length=8)),
-                ('call_fallback_url', models.CharField(blank=True, max_length=1000)),
-                ('call_fallback_method', models.CharField(blank=True, max_length=8)),
-                ('call_status_callback_url', models.CharField(blank=True, max_length=1000)),
-                ('call_status_callback_method', models.CharField(blank=True, max_length=8)),
-                ('call_laml_application_id', models.CharField(blank=True, max_length=64)),
-                ('call_dialogflow_agent_id', models.CharField(blank=True, max_length=255)),
-                ('call_relay_topic', models.CharField(blank=True, max_length=255)),
-                ('call_relay_topic_status_callback_url', models.CharField(blank=True, max_length=1000)),
-                ('call_relay_script_url', models.CharField(blank=True, max_length=1000)),
-                ('call_relay_context', models.CharField(blank=True, max_length=255)),
-                ('call_relay_context_status_callback_url', models.CharField(blank=True, max_length=1000)),
-                ('call_relay_application', models.CharField(blank=True, max_length=255)),
-                ('call_relay_connector_id', models.CharField(blank=True, max_length=255)),
-                ('call_sip_endpoint_id', models.CharField(blank=True, max_length=64)),
-                ('call_verto_resource', models.CharField(blank=True, max_length=255)),
-                ('call_video_room_id', models.CharField(blank=True, max_length=64)),
-                ('message_handler', models.CharField(blank=True, choices=[('laml_webhooks', 'Send messages to a webhook (cXML)'), ('laml_application', 'Run a cXML application'), ('relay_application', 'Run a Relay application'), ('relay_topic', 'Send messages to a Relay topic'), ('relay_context', 'Send messages to a Relay context (deprecated)')], max_length=32)),
-                ('messaging_handler_resource_id', models.CharField(blank=True, max_length=64)),
-                ('message_request_url', models.CharField(blank=True, max_length=1000)),
-                ('message_request_method', models.CharField(blank=True, max_length=8)),
-                ('message_fallback_url', models.CharField(blank=True, max_length=1000)),
-                ('message_fallback_method', models.CharField(blank=True, max_length=8)),
-                ('message_laml_application_id', models.CharField(blank=True, max_length=64)),
-                ('message_relay_topic', models.CharField(blank=True, max_length=255)),
-                ('message_relay_context', models.CharField(blank=True, max_length=255)),
-                ('message_relay_application', models.CharField(blank=True, max_length=255)),
-                ('sid', models.CharField(blank=True, max_length=64)),
-                ('emergency_status', models.CharField(blank=True, max_length=16)),
-                ('emergency_address_status', models.CharField(blank=True, max_length=32)),
-                ('trunk_sid', models.CharField(blank=True, max_length=64)),
-                ('bundle_sid', models.CharField(blank=True, max_length=64)),
-                ('address_sid', models.CharField(blank=True, max_length=64)),
-                ('identity_sid', models.CharField(blank=True, max_length=64)),
-                ('address_requirements', models.CharField(blank=True, max_length=16)),
-                ('origin', models.CharField(blank=True, max_length=16)),
-                ('beta', models.BooleanField(null=True)),
-                ('verification_status', models.CharField(blank=True, max_length=32)),
-                ('status', models.CharField(blank=True, max_length=32)),
-                ('voice_caller_id_lookup', models.BooleanField(null=True)),
-                ('api_version', models.CharField(blank=True, max_length=16)),
-                ('raw_payload', models.JSONField(blank=True, default=dict)),
-                ('notes', models.TextField(blank=True)),
-                ('released_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('released_by_upstream', models.BooleanField(default=False, help_text='Gone from the carrier without a release from this dashboard.')),
-                ('last_synced_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='numbers', to='numbers_admin.account')),
-                ('tags', models.ManyToManyField(blank=True, related_name='numbers', to='numbers_admin.tag')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "upstream_id",
+                    models.CharField(help_text="uuid (SignalWire) or PN… (Twilio)", max_length=64),
+                ),
+                ("number", models.CharField(help_text="E.164", max_length=32)),
+                ("digits", models.CharField(db_index=True, max_length=32)),
+                ("national_digits", models.CharField(db_index=True, max_length=32)),
+                ("name", models.CharField(blank=True, db_index=True, max_length=255)),
+                (
+                    "country",
+                    models.CharField(
+                        blank=True, db_index=True, help_text="ISO 3166-1", max_length=2
+                    ),
+                ),
+                ("location", models.CharField(blank=True, max_length=120)),
+                ("national_format", models.CharField(blank=True, max_length=40)),
+                ("international_format", models.CharField(blank=True, max_length=40)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("local", "Local"),
+                            ("mobile", "Mobile"),
+                            ("toll_free", "Toll-free"),
+                            ("other", "Other"),
+                        ],
+                        db_index=True,
+                        max_length=16,
+                    ),
+                ),
+                ("voice", models.BooleanField(default=False)),
+                ("sms", models.BooleanField(default=False)),
+                ("mms", models.BooleanField(default=False)),
+                ("fax", models.BooleanField(default=False)),
+                (
+                    "number_type",
+                    models.CharField(
+                        blank=True, help_text="as the provider says it", max_length=20
+                    ),
+                ),
+                ("country_code", models.CharField(blank=True, max_length=2)),
+                ("e911_address_id", models.CharField(blank=True, max_length=64)),
+                (
+                    "e911_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("pending", "Pending"),
+                            ("active", "Active"),
+                            ("failed", "Failed"),
+                            ("pending_removal", "Pending removal"),
+                            ("unregistered", "Unregistered"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("upstream_created_at", models.DateTimeField(blank=True, null=True)),
+                ("upstream_updated_at", models.DateTimeField(blank=True, null=True)),
+                ("next_billed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "call_handler",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("laml_webhooks", "Send calls to a webhook (cXML)"),
+                            ("laml_application", "Run a cXML application"),
+                            ("relay_script", "Run a SWML script"),
+                            ("relay_application", "Run a Relay application"),
+                            ("relay_topic", "Send calls to a Relay topic"),
+                            ("relay_context", "Send calls to a Relay context (deprecated)"),
+                            ("relay_connector", "Send calls to a Relay connector"),
+                            ("relay_sip_endpoint", "Ring a SIP endpoint"),
+                            ("relay_verto_endpoint", "Ring a Verto endpoint"),
+                            ("dialogflow", "Answer with a Dialogflow agent"),
+                            ("video_room", "Join a video room"),
+                            ("call_flow", "Run a call flow (Fabric)"),
+                            ("ai_agent", "Answer with an AI agent (Fabric)"),
+                            ("fabric_subscriber", "Ring a Fabric subscriber"),
+                            ("sip_gateway", "Send calls to a SIP gateway (Fabric)"),
+                            ("call_queue", "Put calls in a queue (Fabric)"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("calling_handler_resource_id", models.CharField(blank=True, max_length=64)),
+                ("call_receive_mode", models.CharField(blank=True, max_length=8)),
+                ("call_request_url", models.CharField(blank=True, max_length=1000)),
+                ("call_request_method", models.CharField(blank=True, max_length=8)),
+                ("call_fallback_url", models.CharField(blank=True, max_length=1000)),
+                ("call_fallback_method", models.CharField(blank=True, max_length=8)),
+                ("call_status_callback_url", models.CharField(blank=True, max_length=1000)),
+                ("call_status_callback_method", models.CharField(blank=True, max_length=8)),
+                ("call_laml_application_id", models.CharField(blank=True, max_length=64)),
+                ("call_dialogflow_agent_id", models.CharField(blank=True, max_length=255)),
+                ("call_relay_topic", models.CharField(blank=True, max_length=255)),
+                (
+                    "call_relay_topic_status_callback_url",
+                    models.CharField(blank=True, max_length=1000),
+                ),
+                ("call_relay_script_url", models.CharField(blank=True, max_length=1000)),
+                ("call_relay_context", models.CharField(blank=True, max_length=255)),
+                (
+                    "call_relay_context_status_callback_url",
+                    models.CharField(blank=True, max_length=1000),
+                ),
+                ("call_relay_application", models.CharField(blank=True, max_length=255)),
+                ("call_relay_connector_id", models.CharField(blank=True, max_length=255)),
+                ("call_sip_endpoint_id", models.CharField(blank=True, max_length=64)),
+                ("call_verto_resource", models.CharField(blank=True, max_length=255)),
+                ("call_video_room_id", models.CharField(blank=True, max_length=64)),
+                (
+                    "message_handler",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("laml_webhooks", "Send messages to a webhook (cXML)"),
+                            ("laml_application", "Run a cXML application"),
+                            ("relay_application", "Run a Relay application"),
+                            ("relay_topic", "Send messages to a Relay topic"),
+                            ("relay_context", "Send messages to a Relay context (deprecated)"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("messaging_handler_resource_id", models.CharField(blank=True, max_length=64)),
+                ("message_request_url", models.CharField(blank=True, max_length=1000)),
+                ("message_request_method", models.CharField(blank=True, max_length=8)),
+                ("message_fallback_url", models.CharField(blank=True, max_length=1000)),
+                ("message_fallback_method", models.CharField(blank=True, max_length=8)),
+                ("message_laml_application_id", models.CharField(blank=True, max_length=64)),
+                ("message_relay_topic", models.CharField(blank=True, max_length=255)),
+                ("message_relay_context", models.CharField(blank=True, max_length=255)),
+                ("message_relay_application", models.CharField(blank=True, max_length=255)),
+                ("sid", models.CharField(blank=True, max_length=64)),
+                ("emergency_status", models.CharField(blank=True, max_length=16)),
+                ("emergency_address_status", models.CharField(blank=True, max_length=32)),
+                ("trunk_sid", models.CharField(blank=True, max_length=64)),
+                ("bundle_sid", models.CharField(blank=True, max_length=64)),
+                ("address_sid", models.CharField(blank=True, max_length=64)),
+                ("identity_sid", models.CharField(blank=True, max_length=64)),
+                ("address_requirements", models.CharField(blank=True, max_length=16)),
+                ("origin", models.CharField(blank=True, max_length=16)),
+                ("beta", models.BooleanField(null=True)),
+                ("verification_status", models.CharField(blank=True, max_length=32)),
+                ("status", models.CharField(blank=True, max_length=32)),
+                ("voice_caller_id_lookup", models.BooleanField(null=True)),
+                ("api_version", models.CharField(blank=True, max_length=16)),
+                ("raw_payload", models.JSONField(blank=True, default=dict)),
+                ("notes", models.TextField(blank=True)),
+                ("released_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                (
+                    "released_by_upstream",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Gone from the carrier without a release from this dashboard.",
+                    ),
+                ),
+                ("last_synced_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True, db_index=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="numbers",
+                        to="numbers_admin.account",
+                    ),
+                ),
+                (
+                    "tags",
+                    models.ManyToManyField(
+                        blank=True, related_name="numbers", to="numbers_admin.tag"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['number'],
-                'permissions': [('buy_phonenumber', 'Can buy numbers'), ('import_phonenumber', 'Can import numbers hosted elsewhere'), ('release_phonenumber', 'Can release numbers')],
+                "ordering": ["number"],
+                "permissions": [
+                    ("buy_phonenumber", "Can buy numbers"),
+                    ("import_phonenumber", "Can import numbers hosted elsewhere"),
+                    ("release_phonenumber", "Can release numbers"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Operation',
+            name="Operation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.UUIDField(default=uuid.uuid4, unique=True)),
-                ('kind', models.CharField(choices=[('purchase', 'Purchase'), ('import', 'Import'), ('release', 'Release')], max_length=10)),
-                ('number', models.CharField(help_text='E.164, or the area code for Twilio', max_length=32)),
-                ('params', models.JSONField(blank=True, default=dict)),
-                ('state', models.CharField(choices=[('pending', 'Recorded, not yet sent'), ('sending', 'Sent, waiting for the answer'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('unknown', 'Outcome unknown')], default='pending', max_length=10)),
-                ('message', models.TextField(blank=True)),
-                ('request_id', models.CharField(blank=True, max_length=128)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='numbers_admin.account')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('phone_number', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='numbers_admin.phonenumber')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.UUIDField(default=uuid.uuid4, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("purchase", "Purchase"),
+                            ("import", "Import"),
+                            ("release", "Release"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "number",
+                    models.CharField(help_text="E.164, or the area code for Twilio", max_length=32),
+                ),
+                ("params", models.JSONField(blank=True, default=dict)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Recorded, not yet sent"),
+                            ("sending", "Sent, waiting for the answer"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("unknown", "Outcome unknown"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("message", models.TextField(blank=True)),
+                ("request_id", models.CharField(blank=True, max_length=128)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="numbers_admin.account"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "phone_number",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="numbers_admin.phonenumber",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='JobItem',
+            name="JobItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField()),
-                ('number', models.CharField(blank=True, max_length=32)),
-                ('params', models.JSONField(blank=True, default=dict)),
-                ('status', models.CharField(choices=[('pending', 'Waiting'), ('succeeded', 'Done'), ('unchanged', 'Unchanged'), ('failed', 'Failed'), ('skipped', 'Skipped')], default='pending', max_length=12)),
-                ('message', models.TextField(blank=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('job', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='numbers_admin.job')),
-                ('phone_number', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='numbers_admin.phonenumber')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField()),
+                ("number", models.CharField(blank=True, max_length=32)),
+                ("params", models.JSONField(blank=True, default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting"),
+                            ("succeeded", "Done"),
+                            ("unchanged", "Unchanged"),
+                            ("failed", "Failed"),
+                            ("skipped", "Skipped"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                ("message", models.TextField(blank=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "job",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="numbers_admin.job",
+                    ),
+                ),
+                (
+                    "phone_number",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="numbers_admin.phonenumber",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['job', 'position'],
+                "ordering": ["job", "position"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('actor_label', models.CharField(max_length=150)),
-                ('action', models.CharField(choices=[('purchase', 'Bought'), ('import', 'Imported'), ('release', 'Released'), ('configure', 'Configured'), ('rollback', 'Rolled back'), ('edit', 'Edited name, tags or notes'), ('sync_new', 'Found at the carrier'), ('sync_changed', 'Changed at the carrier'), ('sync_gone', 'Gone from the carrier'), ('account', 'Account changed')], db_index=True, max_length=20)),
-                ('outcome', models.CharField(choices=[('success', 'Succeeded'), ('failed', 'Failed'), ('unknown', 'Outcome unknown')], default='success', max_length=10)),
-                ('number', models.CharField(blank=True, db_index=True, help_text='E.164', max_length=32)),
-                ('changes', models.JSONField(blank=True, default=dict)),
-                ('message', models.TextField(blank=True)),
-                ('request_id', models.CharField(blank=True, max_length=128)),
-                ('account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='numbers_admin.account')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('job', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='numbers_admin.job')),
-                ('phone_number', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to='numbers_admin.phonenumber')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("actor_label", models.CharField(max_length=150)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("purchase", "Bought"),
+                            ("import", "Imported"),
+                            ("release", "Released"),
+                            ("configure", "Configured"),
+                            ("rollback", "Rolled back"),
+                            ("edit", "Edited name, tags or notes"),
+                            ("sync_new", "Found at the carrier"),
+                            ("sync_changed", "Changed at the carrier"),
+                            ("sync_gone", "Gone from the carrier"),
+                            ("account", "Account changed"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("success", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("unknown", "Outcome unknown"),
+                        ],
+                        default="success",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "number",
+                    models.CharField(blank=True, db_index=True, help_text="E.164", max_length=32),
+                ),
+                ("changes", models.JSONField(blank=True, default=dict)),
+                ("message", models.TextField(blank=True)),
+                ("request_id", models.CharField(blank=True, max_length=128)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="numbers_admin.account",
+                    ),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "job",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="numbers_admin.job",
+                    ),
+                ),
+                (
+                    "phone_number",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="events",
+                        to="numbers_admin.phonenumber",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='SavedView',
+            name="SavedView",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80)),
-                ('query', models.CharField(help_text="The Numbers page's query string", max_length=2000)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='saved_views', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80)),
+                (
+                    "query",
+                    models.CharField(help_text="The Numbers page's query string", max_length=2000),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="saved_views",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddConstraint(
-            model_name='job',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'sync'), ('status__in', ['queued', 'running'])), fields=('account',), name='one_active_sync_per_account'),
+            model_name="job",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "sync"), ("status__in", ["queued", "running"])),
+                fields=("account",),
+                name="one_active_sync_per_account",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='operation',
-            constraint=models.UniqueConstraint(condition=models.Q(('state__in', ['pending', 'sending', 'unknown'])), fields=('account', 'kind', 'number'), name='one_open_operation_per_number'),
+            model_name="operation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state__in", ["pending", "sending", "unknown"])),
+                fields=("account", "kind", "number"),
+                name="one_open_operation_per_number",
+            ),
         ),
         migrations.AddIndex(
-            model_name='jobitem',
-            index=models.Index(fields=['job', 'status'], name='job_item_status'),
+            model_name="jobitem",
+            index=models.Index(fields=["job", "status"], name="job_item_status"),
         ),
         migrations.AddConstraint(
-            model_name='jobitem',
-            constraint=models.UniqueConstraint(fields=('job', 'position'), name='job_item_position_unique'),
+            model_name="jobitem",
+            constraint=models.UniqueConstraint(
+                fields=("job", "position"), name="job_item_position_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['phone_number', '-at'], name='audit_number_at'),
+            model_name="auditevent",
+            index=models.Index(fields=["phone_number", "-at"], name="audit_number_at"),
         ),
         migrations.AddConstraint(
-            model_name='savedview',
-            constraint=models.UniqueConstraint(fields=('user', 'name'), name='saved_view_name_per_user'),
+            model_name="savedview",
+            constraint=models.UniqueConstraint(
+                fields=("user", "name"), name="saved_view_name_per_user"
+            ),
         ),
         migrations.AddIndex(
-            model_name='phonenumber',
-            index=models.Index(fields=['number'], name='pn_number'),
+            model_name="phonenumber",
+            index=models.Index(fields=["number"], name="pn_number"),
         ),
         migrations.AddIndex(
-            model_name='phonenumber',
-            index=models.Index(fields=['upstream_created_at'], name='pn_created'),
+            model_name="phonenumber",
+            index=models.Index(fields=["upstream_created_at"], name="pn_created"),
         ),
         migrations.AddIndex(
-            model_name='phonenumber',
-            index=models.Index(fields=['call_handler'], name='pn_call_handler'),
+            model_name="phonenumber",
+            index=models.Index(fields=["call_handler"], name="pn_call_handler"),
         ),
         migrations.AddIndex(
-            model_name='phonenumber',
-            index=models.Index(fields=['message_handler'], name='pn_message_handler'),
+            model_name="phonenumber",
+            index=models.Index(fields=["message_handler"], name="pn_message_handler"),
         ),
         migrations.AddIndex(
-            model_name='phonenumber',
-            index=models.Index(fields=['e911_status'], name='pn_e911_status'),
+            model_name="phonenumber",
+            index=models.Index(fields=["e911_status"], name="pn_e911_status"),
         ),
         migrations.AddIndex(
-            model_name='phonenumber',
-            index=models.Index(fields=['account', 'number'], name='pn_account_number'),
+            model_name="phonenumber",
+            index=models.Index(fields=["account", "number"], name="pn_account_number"),
         ),
         migrations.AddConstraint(
-            model_name='phonenumber',
-            constraint=models.UniqueConstraint(fields=('account', 'upstream_id'), name='phone_number_unique_per_account'),
+            model_name="phonenumber",
+            constraint=models.UniqueConstraint(
+                fields=("account", "upstream_id"), name="phone_number_unique_per_account"
+            ),
         ),
     ]

@@ -152,9 +152,7 @@ class UpstreamClient(Protocol):
         canonical initial configuration (name, URLs…) where the provider takes it at purchase.
         Never retried on timeout/5xx: raises OutcomeUnknown instead."""
 
-    def import_number(
-        self, number: str, *, kind: str, capabilities: list[str]
-    ) -> dict[str, Any]:
+    def import_number(self, number: str, *, kind: str, capabilities: list[str]) -> dict[str, Any]:
         """Import a number hosted elsewhere (``kind`` local | toll_free). Never retried blindly."""
 
     def get(self, upstream_id: str) -> dict[str, Any]: ...

@@ -13,8 +13,10 @@ def healthz(request):
 
 
 def permission_denied(request, exception=None):
-    reason = str(exception) if exception and str(exception) else (
-        "Your role does not allow this. Ask an admin if you need it."
+    reason = (
+        str(exception)
+        if exception and str(exception)
+        else ("Your role does not allow this. Ask an admin if you need it.")
     )
     return render(request, "403.html", {"reason": reason}, status=403)
 

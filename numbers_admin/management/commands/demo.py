@@ -70,9 +70,7 @@ class Command(BaseCommand):
         for account in accounts:
             if not account.numbers.exists():
                 self.stdout.write(f"Seeding {numbers} numbers into “{account.name}”…")
-                call_command(
-                    "seed_inventory", numbers=numbers, account=account.name, verbosity=0
-                )
+                call_command("seed_inventory", numbers=numbers, account=account.name, verbosity=0)
 
         self._print_welcome(host, port, logins)
         if no_serve:
@@ -116,7 +114,7 @@ class Command(BaseCommand):
         self.stdout.write("Press Ctrl-C to stop.\n")
 
     def _serve(self, addrport):
-        worker = subprocess.Popen(  # noqa: S603 - our own manage.py, fixed arguments
+        worker = subprocess.Popen(
             [sys.executable, "manage.py", "db_worker", "--interval", "0.5", "--no-reload"],
             cwd=settings.BASE_DIR,
             env=os.environ.copy(),
