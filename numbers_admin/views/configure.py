@@ -15,7 +15,6 @@ def placeholder(request, **kwargs):
 
 urlpatterns = [
     path("<int:pk>/configure/", placeholder, name="edit"),
-    path("<int:pk>/inline/", placeholder, name="inline"),
     path("<int:pk>/rollback/<int:event_id>/", placeholder, name="rollback"),
     path("bulk/configure/", placeholder, name="bulk"),
     path("bulk/replace/", placeholder, name="replace"),
