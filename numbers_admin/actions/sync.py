@@ -1,0 +1,461 @@
+"""Sync: make the local mirror of one account true to the carrier, and say what drifted.
+
+The carrier is streamed page by page (``client.iter_numbers``) and handled in batches of
+``BATCH_SIZE``: one SELECT of the batch's existing rows by upstream id, ``bulk_create`` for new
+numbers, ``bulk_update`` of only the fields that changed, one UPDATE stamping every seen row with
+this run's start time, and ``bulk_create`` of the audit events. Memory stays flat however large the
+account is: nothing is kept across batches but counters and a few samples for the drift report.
+
+Numbers we hold that the carrier no longer lists are found *after* the stream, as the in-service
+rows whose ``last_synced_at`` stamp is older than this run, and are marked released there.
+
+One sync per account at a time: the ``one_active_sync_per_account`` constraint on ``Job`` makes a
+second start find the running job instead. A job whose heartbeat went quiet (a worker that crashed)
+counts as abandoned and may be replaced; the replacement converges because each run only compares
+what the carrier says now with what the mirror holds. A superseded run notices at its next
+heartbeat and stops before marking anything gone.
+"""
+
+import datetime
+import logging
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.tasks import task
+from django.utils import timezone
+
+from numbers_admin import numbering
+from numbers_admin.audit import UPSTREAM_ACTOR, diff
+from numbers_admin.mirror import TRACKED_FIELDS, mirror_fields
+from numbers_admin.models import Account, AuditEvent, Job, PhoneNumber
+from numbers_admin.upstream.base import CANONICAL_FIELDS
+from numbers_admin.upstream.errors import UpstreamError
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 1000
+PAGE_SIZE = 1000
+SAMPLE_SIZE = 20
+# A running sync writes its heartbeat after every batch; one silent this long is taken as dead.
+STALE_AFTER = datetime.timedelta(seconds=getattr(settings, "SYNC_STALE_AFTER_SECONDS", 300))
+
+# Every column a sync may write; the derived ones come from numbering.describe (via mirror_fields).
+_DERIVED_FIELDS = (
+    "country",
+    "location",
+    "national_format",
+    "international_format",
+    "kind",
+    "digits",
+    "national_digits",
+)
+_CANONICAL_COLUMNS = tuple(f for f in CANONICAL_FIELDS if f != "upstream_id")
+_WRITTEN_FIELDS = (*_CANONICAL_COLUMNS, *_DERIVED_FIELDS, "released_at", "released_by_upstream")
+
+
+class Superseded(Exception):
+    """This run's job was taken over (marked abandoned) by a newer sync of the same account."""
+
+
+# --- Starting -------------------------------------------------------------------------------------
+
+
+def active_sync(account: Account) -> Job | None:
+    return (
+        Job.objects.filter(
+            account=account, kind=Job.Kind.SYNC, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def is_stale(job: Job, now: datetime.datetime | None = None) -> bool:
+    """True for a queued or running job that has shown no sign of life for ``STALE_AFTER``."""
+    if job.is_finished:
+        return False
+    last_sign = job.heartbeat_at or job.started_at or job.created_at
+    return last_sign < (now or timezone.now()) - STALE_AFTER
+
+
+def abandon(job: Job, reason: str) -> None:
+    Job.objects.filter(pk=job.pk, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).update(
+        status=Job.Status.FAILED, finished_at=timezone.now(), message=reason
+    )
+
+
+def create_sync_job(account: Account, user=None) -> tuple[Job, bool]:
+    """The sync job to show for ``account``: a new queued one (created=True), or the one already
+    queued or running (created=False). A stale one is marked abandoned and replaced."""
+    for _attempt in range(3):
+        current = active_sync(account)
+        if current is not None:
+            if not is_stale(current):
+                return current, False
+            abandon(
+                current,
+                "This sync stopped answering (the worker may have crashed), so a new sync "
+                "replaced it. Nothing is lost: the new sync checks every number again.",
+            )
+        try:
+            with transaction.atomic():
+                job = Job.objects.create(
+                    kind=Job.Kind.SYNC,
+                    account=account,
+                    created_by=user if getattr(user, "is_authenticated", False) else None,
+                    params={"account": account.name},
+                )
+            return job, True
+        except IntegrityError:
+            # Someone else started one between our look and our insert: show theirs.
+            continue
+    current = active_sync(account)
+    if current is None:  # pragma: no cover - only under a pathological race
+        raise RuntimeError("Could not start or find a sync for this account.")
+    return current, False
+
+
+def start_sync(account: Account, user=None) -> tuple[Job, bool]:
+    """Create the job and enqueue the background task (or find the sync already running)."""
+    job, created = create_sync_job(account, user)
+    if created:
+        result = sync_account_task.enqueue(job.pk)
+        # The immediate backend has already run it; a queued job records its task for support.
+        Job.objects.filter(pk=job.pk).update(task_id=str(getattr(result, "id", ""))[:64])
+        job.refresh_from_db()
+    return job, created
+
+
+@task
+def sync_account_task(job_id: int) -> None:
+    job = Job.objects.filter(pk=job_id).first()
+    if job is None or job.is_finished:
+        return  # superseded or already done: nothing to do
+    run_sync(job)
+
+
+def sync_now(account: Account, *, client=None, user=None) -> Job:
+    """Run a sync of ``account`` in this process (management command, seeding, tests)."""
+    job, created = create_sync_job(account, user)
+    if not created:
+        raise SyncAlreadyRunning(job)
+    return run_sync(job, client=client)
+
+
+class SyncAlreadyRunning(Exception):
+    def __init__(self, job: Job):
+        self.job = job
+        super().__init__(
+            f"A sync of “{job.account}” is already running (job #{job.pk}); wait for it to finish."
+        )
+
+
+# --- Running ------------------------------------------------------------------------------------
+
+
+def run_sync(job: Job, *, client=None) -> Job:
+    """Do the sync that ``job`` describes; records the outcome on the job and returns it."""
+    account = job.account
+    now = timezone.now()
+    claimed = Job.objects.filter(
+        pk=job.pk, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
+    ).update(status=Job.Status.RUNNING, started_at=now, heartbeat_at=now, done=0, total=0)
+    if not claimed:
+        job.refresh_from_db()
+        return job
+    job.refresh_from_db()
+    try:
+        if client is None:
+            from numbers_admin.upstream import client_for
+
+            client = client_for(account)
+        summary = _Syncer(job, account, stamp=now).run(client.iter_numbers(page_size=PAGE_SIZE))
+    except Superseded:
+        job.refresh_from_db()
+        return job
+    except UpstreamError as exc:
+        log.warning("sync of account %s failed: %s", account.pk, exc.message)
+        _finish(job, Job.Status.FAILED, f"The sync stopped: {exc.message}")
+        return job
+    except Exception:
+        log.exception("sync of account %s crashed", account.pk)
+        _finish(
+            job,
+            Job.Status.FAILED,
+            "The sync stopped because of an error in the dashboard. Numbers already checked are "
+            "saved; run the sync again, and tell your administrator if it keeps failing.",
+        )
+        raise
+    job.summary = summary
+    job.total = job.done = summary["seen"]
+    _finish(job, Job.Status.SUCCEEDED, drift_sentence(summary))
+    Account.objects.filter(pk=account.pk).update(last_synced_at=timezone.now())
+    return job
+
+
+def _finish(job: Job, status: str, message: str) -> None:
+    job.status = status
+    job.message = message
+    job.finished_at = job.heartbeat_at = timezone.now()
+    job.save(
+        update_fields=[
+            "status",
+            "message",
+            "finished_at",
+            "heartbeat_at",
+            "summary",
+            "total",
+            "done",
+        ]
+    )
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    return value
+
+
+class _Syncer:
+    def __init__(self, job: Job, account: Account, *, stamp: datetime.datetime):
+        self.job = job
+        self.account = account
+        self.stamp = stamp
+        # The first sync of an account is its inventory, not drift: one summary, no event per row.
+        self.initial = account.last_synced_at is None and not account.numbers.exists()
+        self.seen = 0
+        self.counts = {"new": 0, "changed": 0, "gone": 0, "unchanged": 0, "returned": 0}
+        self.samples: dict[str, list] = {"new": [], "changed": [], "gone": []}
+
+    def run(self, canonical_numbers: Iterable[dict[str, Any]]) -> dict[str, Any]:
+        for batch in _batches(canonical_numbers, BATCH_SIZE):
+            self._upsert(batch)
+            self.seen += len(batch)
+            self._heartbeat()
+        self._mark_gone()
+        return {
+            "seen": self.seen,
+            "initial": self.initial,
+            **self.counts,
+            "samples": self.samples,
+        }
+
+    def _heartbeat(self) -> None:
+        updated = Job.objects.filter(pk=self.job.pk, status=Job.Status.RUNNING).update(
+            done=self.seen, heartbeat_at=timezone.now()
+        )
+        if not updated:
+            raise Superseded()
+
+    def _sample(self, key: str, entry) -> None:
+        if len(self.samples[key]) < SAMPLE_SIZE:
+            self.samples[key].append(entry)
+
+    def _upsert(self, batch: list[dict[str, Any]]) -> None:
+        # The same id twice in one batch (a page boundary that moved) is handled once.
+        by_id = {c["upstream_id"]: c for c in batch}
+        existing = {
+            row.upstream_id: row
+            for row in PhoneNumber.objects.filter(
+                account=self.account, upstream_id__in=list(by_id)
+            ).only("pk", "upstream_id", *_WRITTEN_FIELDS)
+        }
+        new_rows: list[PhoneNumber] = []
+        changed_rows: list[PhoneNumber] = []
+        changed_fields: set[str] = set()
+        events: list[AuditEvent] = []
+        seen_pks: list[int] = []
+
+        for upstream_id, canonical in by_id.items():
+            row = existing.get(upstream_id)
+            if row is None:
+                values = mirror_fields(canonical)
+                values.pop("upstream_id", None)
+                new_rows.append(
+                    PhoneNumber(
+                        account=self.account,
+                        upstream_id=upstream_id,
+                        last_synced_at=self.stamp,
+                        **values,
+                    )
+                )
+                continue
+            seen_pks.append(row.pk)
+            values = self._values_for_existing(row, canonical)
+            touched = [name for name, value in values.items() if getattr(row, name) != value]
+            released_before = row.released_at
+            returned = released_before is not None
+            if not touched and not returned:
+                self.counts["unchanged"] += 1
+                continue
+            before = {name: getattr(row, name) for name in TRACKED_FIELDS}
+            for name in touched:
+                setattr(row, name, values[name])
+            if returned:
+                # Back at the carrier (re-bought, or a release that did not happen): in service.
+                row.released_at = None
+                row.released_by_upstream = False
+                touched += ["released_at", "released_by_upstream"]
+                self.counts["returned"] += 1
+            changed_rows.append(row)
+            changed_fields.update(touched)
+            changes = {
+                name: [_jsonable(old), _jsonable(new)]
+                for name, (old, new) in diff(
+                    before, {name: getattr(row, name) for name in TRACKED_FIELDS}
+                ).items()
+            }
+            if returned:
+                changes["released_at"] = [_jsonable(released_before), None]
+            if changes:
+                self.counts["changed"] += 1
+                self._sample("changed", {"number": row.number, "fields": sorted(changes)})
+                events.append(
+                    self._event(
+                        AuditEvent.Action.SYNC_CHANGED,
+                        row,
+                        changes,
+                        "Back at the carrier after being released."
+                        if returned
+                        else "Changed outside this dashboard.",
+                    )
+                )
+            else:
+                self.counts["unchanged"] += 1  # only bookkeeping (raw payload, billing date)
+
+        with transaction.atomic():
+            if new_rows:
+                # update_conflicts makes a number inserted meanwhile by a concurrent run an update
+                # instead of a duplicate or an error; the pk comes back for the audit event.
+                PhoneNumber.objects.bulk_create(
+                    new_rows,
+                    update_conflicts=True,
+                    unique_fields=["account", "upstream_id"],
+                    update_fields=[*_WRITTEN_FIELDS, "last_synced_at"],
+                )
+                self.counts["new"] += len(new_rows)
+                for row in new_rows:
+                    self._sample("new", row.number)
+                    if not self.initial:
+                        events.append(
+                            self._event(
+                                AuditEvent.Action.SYNC_NEW,
+                                row,
+                                {},
+                                "Found at the carrier; it was not in this dashboard.",
+                            )
+                        )
+            if changed_rows:
+                PhoneNumber.objects.bulk_update(
+                    changed_rows, sorted(changed_fields), batch_size=BATCH_SIZE
+                )
+            if seen_pks:
+                PhoneNumber.objects.filter(pk__in=seen_pks).filter(
+                    Q(last_synced_at__isnull=True) | Q(last_synced_at__lt=self.stamp)
+                ).update(last_synced_at=self.stamp)
+            if events:
+                AuditEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
+
+    def _values_for_existing(self, row: PhoneNumber, canonical: dict[str, Any]) -> dict:
+        """mirror_fields, without re-deriving country/format/kind when the number is the same
+        (numbering.describe is the costly part of a sync)."""
+        if canonical.get("number") != row.number:
+            values = mirror_fields(canonical)
+            values.pop("upstream_id", None)
+            return values
+        values = {name: canonical[name] for name in _CANONICAL_COLUMNS if name in canonical}
+        for name, value in values.items():
+            if value is None and name in _TEXT_COLUMNS:
+                values[name] = ""
+        # The two provider-driven overrides mirror_fields applies on top of describe(), redone
+        # only where the provider's own type or country changed.
+        toll_free = ("toll-free", "tollfree", "toll_free")
+        if values.get("number_type", row.number_type) in toll_free:
+            values["kind"] = "toll_free"
+        elif row.number_type in toll_free:
+            values["kind"] = numbering.describe(row.number)["kind"]
+        if canonical.get("country_code"):
+            values["country"] = canonical["country_code"]
+        elif row.country_code:
+            values["country"] = numbering.describe(row.number)["country"]
+        return values
+
+    def _event(self, action: str, row: PhoneNumber, changes: dict, message: str) -> AuditEvent:
+        return AuditEvent(
+            action=action,
+            actor_label=UPSTREAM_ACTOR,
+            account=self.account,
+            phone_number=row,
+            number=row.number,
+            changes=changes,
+            message=message,
+            job=self.job,
+        )
+
+    def _mark_gone(self) -> None:
+        """Rows still in service that this run did not see are gone from the carrier. A row
+        created here during the run (a purchase) may have missed the listing, so it is left."""
+        self._heartbeat()  # a superseded run must not mark anything gone
+        gone = (
+            PhoneNumber.objects.in_service()
+            .filter(account=self.account, created_at__lt=self.stamp)
+            .filter(Q(last_synced_at__isnull=True) | Q(last_synced_at__lt=self.stamp))
+            .only("pk", "number", "account_id")
+            .order_by("pk")
+        )
+        now = timezone.now()
+        for batch in _batches(gone.iterator(chunk_size=BATCH_SIZE), BATCH_SIZE):
+            pks = [row.pk for row in batch]
+            with transaction.atomic():
+                PhoneNumber.objects.filter(pk__in=pks, released_at__isnull=True).update(
+                    released_at=now, released_by_upstream=True
+                )
+                AuditEvent.objects.bulk_create(
+                    [
+                        self._event(
+                            AuditEvent.Action.SYNC_GONE,
+                            row,
+                            {"released_at": [None, now.isoformat()]},
+                            "No longer on the carrier account; marked released there.",
+                        )
+                        for row in batch
+                    ]
+                )
+            self.counts["gone"] += len(batch)
+            for row in batch:
+                self._sample("gone", row.number)
+
+
+_TEXT_COLUMNS = {
+    f.name
+    for f in PhoneNumber._meta.concrete_fields
+    if f.get_internal_type() in ("CharField", "TextField")
+}
+
+
+# --- Words ----------------------------------------------------------------------------------------
+
+
+def drift_sentence(summary: dict[str, Any]) -> str:
+    """The drift report in one plain sentence, for the job page, the command and the logs."""
+    seen = summary.get("seen", 0)
+    if summary.get("initial"):
+        return f"First sync: found {seen:,} numbers at the carrier and added them here."
+    parts = [
+        f"{summary.get('new', 0):,} new at the carrier",
+        f"{summary.get('gone', 0):,} gone from the carrier",
+        f"{summary.get('changed', 0):,} changed there",
+    ]
+    if not any(summary.get(k) for k in ("new", "gone", "changed")):
+        return f"Checked {seen:,} numbers: everything matches the carrier."
+    return f"Checked {seen:,} numbers: " + ", ".join(parts) + "."

@@ -1,0 +1,55 @@
+"""A stand-in upstream client for sync logic tests (the sandbox tests cover the wire)."""
+
+import datetime
+import uuid
+
+from numbers_admin.upstream.base import CANONICAL_FIELDS
+from numbers_admin.upstream.errors import Unavailable
+
+_BOOL_OR_DATE = {
+    "upstream_created_at", "upstream_updated_at", "next_billed_at", "beta",
+    "voice_caller_id_lookup",
+}  # fmt: skip
+
+
+def canonical(n: int, **overrides) -> dict:
+    """A canonical SignalWire REST number; ``n`` picks the number and a stable id."""
+    values = {name: (None if name in _BOOL_OR_DATE else "") for name in CANONICAL_FIELDS}
+    values.update(
+        upstream_id=str(uuid.UUID(int=n + 1)),
+        number=f"+1415555{n:04d}",
+        name=f"Line {n}",
+        voice=True,
+        sms=True,
+        mms=False,
+        fax=False,
+        number_type="local",
+        country_code="US",
+        upstream_created_at=datetime.datetime(2025, 1, 2, 3, 4, 5, tzinfo=datetime.UTC),
+        call_handler="laml_webhooks",
+        call_request_url=f"https://example.com/voice/{n}",
+        call_request_method="POST",
+        raw_payload={"id": str(uuid.UUID(int=n + 1)), "number": f"+1415555{n:04d}"},
+    )
+    values.update(overrides)
+    return values
+
+
+class FakeClient:
+    provider = "signalwire_rest"
+    last_request_id = ""
+
+    def __init__(self, numbers=(), fail_after=None):
+        self.numbers = list(numbers)
+        self.fail_after = fail_after
+        self.page_sizes = []
+
+    def ping(self):
+        return None
+
+    def iter_numbers(self, page_size=1000):
+        self.page_sizes.append(page_size)
+        for i, number in enumerate(self.numbers):
+            if self.fail_after is not None and i >= self.fail_after:
+                raise Unavailable()
+            yield dict(number)
