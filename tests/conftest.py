@@ -7,6 +7,8 @@ from django.contrib.auth.models import Group, User
 
 from numbers_admin import roles
 
+pytest_plugins = ["tests.fixtures_sandbox"]
+
 _LOCAL_HOSTS = {"127.0.0.1", "::1", "localhost", "0.0.0.0"}
 _real_connect = socket.socket.connect
 _real_create_connection = socket.create_connection
