@@ -1,0 +1,1 @@
+from tests.buy.fakes import fake_client  # noqa: F401
