@@ -13,6 +13,7 @@ Why each habit:
 """
 
 import base64
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -120,7 +121,7 @@ class HttpClient:
         self.provider = provider
         self.root = root.rstrip("/")
         self.error_mapper = error_mapper
-        self.sleep = sleep or time.sleep
+        self.sleep = sleep if sleep is not None else time.sleep
         self.timeout = (
             connect_timeout or settings.UPSTREAM_CONNECT_TIMEOUT,
             read_timeout or settings.UPSTREAM_READ_TIMEOUT,
@@ -183,14 +184,19 @@ class HttpClient:
         attempt = 0
         while True:
             started = time.monotonic()
+            failure: requests.RequestException | None = None
             try:
                 response = self.session.request(
                     method, url, params=params, json=json, data=data, timeout=self.timeout
                 )
             except requests.RequestException as error:
+                failure = error
+            # Handled outside the except block so that our exception carries no chained
+            # requests exception (its text is not ours to vouch for).
+            if failure is not None:
                 elapsed = time.monotonic() - started
-                safe = is_read or nothing_was_sent(error)
-                kind = _describe_transport_error(error)
+                safe = is_read or nothing_was_sent(failure)
+                kind = _describe_transport_error(failure)
                 if safe and attempt < self.max_retries:
                     delay = self._backoff(attempt, None)
                     self._log(logging.WARNING, method, url, kind, elapsed, f"retry in {delay:.1f}s")
@@ -199,7 +205,7 @@ class HttpClient:
                     continue
                 self._log(logging.WARNING, method, url, kind, elapsed, "")
                 self.last_request_id = ""
-                raise self._transport_failure(error, kind, safe) from None
+                raise self._transport_failure(failure, kind, safe)
 
             elapsed = time.monotonic() - started
             request_id = _request_id(response)
@@ -207,16 +213,15 @@ class HttpClient:
             status = response.status_code
 
             if status in ok:
-                try:
-                    body = response.json() if response.content else None
-                except ValueError:
+                readable, body = _parse_json(response)
+                if not readable:
                     # A success whose body we cannot read: for a write, it probably happened.
                     self._log(logging.WARNING, method, url, status, elapsed, "unreadable body")
                     if is_read and attempt < self.max_retries:
                         self.sleep(self._backoff(attempt, None))
                         attempt += 1
                         continue
-                    raise self._unreadable(status, request_id, is_read) from None
+                    raise self._unreadable(status, request_id, is_read)
                 self._log(logging.INFO, method, url, status, elapsed, "", request_id)
                 return body
 
@@ -248,11 +253,14 @@ class HttpClient:
     # --- Failures -----------------------------------------------------------------------------
 
     def _failure(self, response, status, request_id, sent_fields, is_read, retry_after):
-        text = self.redact(response.text[:2000])
+        # The body is redacted before it is parsed, so nothing built from it (message, detail,
+        # field errors) can carry the secret even if a carrier echoes it back.
+        text = self.redact(response.text)
         try:
-            body = response.json()
+            body = json.loads(text) if text else None
         except ValueError:
             body = None
+        text = text[:2000]
         if status >= 500 and not is_read:
             return OutcomeUnknown(
                 detail=text[:500], status=status, request_id=request_id, provider_code=""
@@ -260,6 +268,7 @@ class HttpClient:
         error = self.error_mapper(status, body, text, request_id, sent_fields)
         error.message = self.redact(error.message)
         error.detail = self.redact(error.detail)
+        error.args = (error.message,)
         if isinstance(error, RateLimited) and error.retry_after is None:
             error.retry_after = retry_after
         return error
@@ -300,6 +309,15 @@ class HttpClient:
         if note:
             line += f"; {note}"
         logger.log(level, self.redact(line))
+
+
+def _parse_json(response: requests.Response) -> tuple[bool, Any]:
+    if not response.content:
+        return True, None
+    try:
+        return True, response.json()
+    except ValueError:
+        return False, None
 
 
 def _request_id(response: requests.Response) -> str:
