@@ -1,0 +1,143 @@
+"""Check a webhook before saving it: does it answer, how fast, and with cXML/TwiML or SWML?
+
+The dashboard fetches a URL a person typed, so it must not become a way to probe our own network:
+every address the host resolves to is checked (and each redirect hop again) and private, loopback,
+link-local, multicast and reserved addresses are refused before any connection is made, unless
+``settings.WEBHOOK_CHECK_ALLOW_PRIVATE`` is on (the sandbox and tests serve webhooks on localhost).
+"""
+
+import ipaddress
+import json
+import re
+import socket
+import time
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from django.conf import settings
+
+TIMEOUT_SECONDS = 3.0
+MAX_REDIRECTS = 3
+MAX_BODY_BYTES = 64 * 1024
+USER_AGENT = "numbers_admin webhook check"
+
+
+@dataclass
+class CheckResult:
+    ok: bool
+    message: str
+    status: int | None = None
+    elapsed_ms: int | None = None
+    kind: str = ""  # "cxml", "swml" or ""
+    final_url: str = ""
+
+    @property
+    def kind_label(self) -> str:
+        return {
+            "cxml": "cXML/TwiML (a <Response> document)",
+            "swml": "SWML (a script with version/sections)",
+        }.get(self.kind, "neither cXML/TwiML nor SWML")
+
+
+class Refused(Exception):
+    pass
+
+
+def _refuse_private(host: str, port: int) -> None:
+    if getattr(settings, "WEBHOOK_CHECK_ALLOW_PRIVATE", False):
+        return
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except socket.gaierror as error:
+        raise Refused(f"The name {host} could not be found (DNS): {error.strerror}.") from None
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if (
+            address.is_private
+            or address.is_loopback
+            or address.is_link_local
+            or address.is_multicast
+            or address.is_reserved
+            or address.is_unspecified
+        ):
+            raise Refused(
+                f"{host} points to a private or internal address ({address}). The carrier "
+                "cannot reach it either, so the dashboard does not check it."
+            )
+
+
+def classify(body: bytes, content_type: str = "") -> str:
+    """ "cxml" for a <Response> document, "swml" for JSON/YAML with version/sections, else ""."""
+    text = body.decode("utf-8", errors="replace").lstrip("\ufeff").strip()
+    if re.search(r"<Response[\s/>]", text):
+        return "cxml"
+    if text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return ""
+        if isinstance(data, dict) and ("version" in data or "sections" in data):
+            return "swml"
+        return ""
+    if re.search(r"^(version|sections)\s*:", text, flags=re.MULTILINE):
+        return "swml"
+    return ""
+
+
+def check_webhook(
+    url: str, method: str = "POST", *, timeout: float = TIMEOUT_SECONDS
+) -> CheckResult:
+    """Request ``url`` the way the carrier would (``method``), following at most a few redirects,
+    each one checked like the first. Never raises for network problems: the result says what
+    happened in plain words."""
+    method = "GET" if method == "GET" else "POST"
+    started = time.monotonic()
+    current = url
+    try:
+        for _hop in range(MAX_REDIRECTS + 1):
+            parts = urlsplit(current)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                return CheckResult(False, "Only http:// and https:// addresses can be checked.")
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            _refuse_private(parts.hostname, port)
+            response = requests.request(
+                method,
+                current,
+                timeout=timeout,
+                allow_redirects=False,
+                stream=True,
+                headers={"User-Agent": USER_AGENT},
+            )
+            try:
+                if response.is_redirect and response.headers.get("location"):
+                    current = urljoin(current, response.headers["location"])
+                    continue
+                body = response.raw.read(MAX_BODY_BYTES, decode_content=True) or b""
+            finally:
+                response.close()
+            elapsed = round((time.monotonic() - started) * 1000)
+            kind = classify(body, response.headers.get("content-type", ""))
+            ok = 200 <= response.status_code < 300
+            if ok and kind:
+                message = "The webhook answered."
+            elif ok:
+                message = (
+                    "The webhook answered, but not with cXML/TwiML or SWML, so calls or texts "
+                    "may fail."
+                )
+            else:
+                message = f"The webhook answered with an error (HTTP {response.status_code})."
+            return CheckResult(ok, message, response.status_code, elapsed, kind, current)
+        return CheckResult(False, f"The webhook redirected more than {MAX_REDIRECTS} times.")
+    except Refused as error:
+        return CheckResult(False, str(error))
+    except requests.Timeout:
+        return CheckResult(
+            False,
+            f"The webhook did not answer within {timeout:g} seconds. The carrier would give up "
+            "on it too.",
+            elapsed_ms=round((time.monotonic() - started) * 1000),
+        )
+    except requests.RequestException as error:
+        return CheckResult(False, f"The webhook could not be reached ({type(error).__name__}).")
