@@ -273,17 +273,56 @@ def assert_announced(page, text: str):
     expect(region).to_contain_text(text)
 
 
-def screenshot(page, name: str):
+_WIDER_THAN_VIEWPORT = """() => {
+    const width = document.documentElement.clientWidth;
+    const out = [];
+    for (const el of document.querySelectorAll('body *')) {
+        const r = el.getBoundingClientRect();
+        // Text that does not fit its box (a long unbroken word) overflows without widening it.
+        const spills = el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0 &&
+            getComputedStyle(el).overflowX === 'visible' && r.left + el.scrollWidth > width + 1;
+        if ((r.right > width + 1 && r.width > 0) || spills) {
+            // Report the outermost offender only: skip children of an element already listed,
+            // and anything inside a scrolling box (a .table-wrap scrolls on purpose).
+            let p = el.parentElement, inScroller = false;
+            while (p && p !== document.body) {
+                const ox = getComputedStyle(p).overflowX;
+                if (ox === 'auto' || ox === 'scroll' || ox === 'hidden') { inScroller = true; break; }
+                p = p.parentElement;
+            }
+            // ...unless it is absolutely positioned: it then escapes a scroller that is not its
+            // containing block, and widens the whole page (e.g. a .visually-hidden span).
+            const escapes = ['absolute', 'fixed'].includes(getComputedStyle(el).position);
+            if ((inScroller && !escapes) || out.some(o => o.el.contains(el))) continue;
+            out.push({el, desc: el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+                (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '') +
+                ' right=' + Math.round(r.right)});
+        }
+    }
+    return {overflow: document.documentElement.scrollWidth - width, offenders: out.map(o => o.desc)};
+}"""
+
+
+def screenshot(page, name: str, *, allow_overflow: bool = False) -> dict:
     """Full-page PNGs at laptop and phone widths in test-artifacts/screenshots/, then back to laptop.
-    Returns the page's horizontal overflow at phone width in CSS pixels (0 = none)."""
+
+    At phone width the page must not scroll sideways (wide tables scroll inside .table-wrap);
+    otherwise the journey fails naming the elements that stick out."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    overflow = 0
+    found = {"overflow": 0, "offenders": []}
     for label, size in (("laptop", LAPTOP), ("phone", PHONE)):
         page.set_viewport_size(size)
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
         if label == "phone":
-            overflow = page.evaluate(
-                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-            )
+            found = page.evaluate(_WIDER_THAN_VIEWPORT)
+            if found["overflow"] > 0:
+                with (ARTIFACTS / "phone-overflow.txt").open("a", encoding="utf-8") as out:
+                    out.write(f"{name} {page.url}: {found}\n")
     page.set_viewport_size(LAPTOP)
-    return overflow
+    if found["overflow"] > 0 and not allow_overflow:
+        pytest.fail(
+            f"{name}: at {PHONE['width']}px the page scrolls sideways by {found['overflow']}px;"
+            f" sticking out: {found['offenders'] or 'text wider than its box'}",
+            pytrace=False,
+        )
+    return found
