@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from numbers_admin import roles
 from numbers_admin.models import Account
-from tests.e2e.conftest import assert_announced, assert_focus_inside, axe_check, screenshot
+from tests.e2e.conftest import assert_announced, axe_check, screenshot
 
 pytestmark = pytest.mark.e2e
 
