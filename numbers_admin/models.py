@@ -235,6 +235,9 @@ class PhoneNumber(models.Model):
         default=False, help_text="Gone from the carrier without a release from this dashboard."
     )
     last_synced_at = models.DateTimeField(null=True, blank=True)
+    # Fingerprint of the upstream number as the last sync wrote it (numbers_admin.actions.sync): a
+    # re-sync skips rows whose fingerprint matches and that nothing has saved since.
+    mirror_hash = models.CharField(max_length=32, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
