@@ -107,7 +107,9 @@ def rest_error(
     codes = [str(i.get("code") or "") for i in items]
     # REST puts the HTTP status in ``code``; a semantic code (e.g. purchased_too_recently) is
     # kept when present, as it says more.
-    code = next((c for c in codes if c and not c.isdigit()), codes[0] if codes else str(status))
+    code = next((c for c in codes if c and not c.isdigit()), "") or next(
+        (c for c in codes if c), str(status)
+    )
     common = {"provider_code": code, "detail": detail, "status": status, "request_id": request_id}
     blob = f"{code} {detail}"
 
@@ -271,8 +273,19 @@ class SignalWireRestClient:
             next_link = (body.get("links") or {}).get("next")
             if not next_link:
                 return
-            absolute = self.http.url(next_link)
+            absolute = self._absolute(next_link)
             if absolute in seen:
                 return  # a repeated link would loop forever
             seen.add(absolute)
             link, request_params = absolute, None
+
+    def _absolute(self, link: str) -> str:
+        # links.next may be absolute, or a path from the Space root ("/api/relay/rest/…"); the
+        # part after the REST prefix is joined to our root so that a prefix in front of the
+        # Space (the sandbox's "/sandbox/signalwire") is kept.
+        if link.startswith(("http://", "https://")):
+            return link
+        marker = REST_PREFIX + "/"
+        if marker in link:
+            return self.http.root + "/" + link.split(marker, 1)[1]
+        return self.http.url(link)
