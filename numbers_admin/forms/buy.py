@@ -80,22 +80,22 @@ class SearchForm(forms.Form):
 
     kind = forms.ChoiceField(label="Type of number", choices=())
     area_code = forms.CharField(
-        label="Area code", required=False, max_length=3,
+        label="Area code", required=False, max_length=20,
         help_text="3 digits, e.g. 415. Leave empty to search anywhere.",
     )  # fmt: skip
     region = forms.CharField(
-        label="State or province", required=False, max_length=2,
+        label="State or province", required=False, max_length=40,
         help_text="Two letters, e.g. CA or TX.",
     )  # fmt: skip
     city = forms.CharField(
         label="City", required=False, max_length=60, help_text="Needs a state or province."
     )
     starts_with = forms.CharField(
-        label="Digits the number starts with", required=False, max_length=7,
+        label="Digits the number starts with", required=False, max_length=40,
         help_text="3 to 7 digits, after the country code.",
     )  # fmt: skip
-    contains = forms.CharField(label="Digits the number contains", required=False, max_length=7)
-    ends_with = forms.CharField(label="Digits the number ends with", required=False, max_length=7)
+    contains = forms.CharField(label="Digits the number contains", required=False, max_length=40)
+    ends_with = forms.CharField(label="Digits the number ends with", required=False, max_length=40)
     capabilities = forms.MultipleChoiceField(
         label="Must be able to",
         required=False,

@@ -10,8 +10,7 @@ done), ``not_available``, ``too_soon``, ``not_enabled``; ``lookup_fails`` breaks
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -26,7 +25,9 @@ class FakeClient:
     def __init__(self, provider=Provider.SIGNALWIRE_REST, delay=0.0):
         self.provider = provider
         self.search_kinds = (
-            ("local", "toll_free", "mobile") if provider == Provider.TWILIO else ("local", "toll_free")
+            ("local", "toll_free", "mobile")
+            if provider == Provider.TWILIO
+            else ("local", "toll_free")
         )
         self.honours_capability_filter = provider == Provider.TWILIO
         self.supports_area_code_purchase = provider == Provider.TWILIO
@@ -80,9 +81,7 @@ class FakeClient:
         if fault == "not_enabled":
             raise errors.FeatureNotEnabled(request_id=self.last_request_id)
         if fault == "too_soon":
-            raise errors.TooSoonToRelease(
-                possible_at=datetime(2026, 12, 7, 5, 49, tzinfo=dt_timezone.utc)
-            )
+            raise errors.TooSoonToRelease(possible_at=datetime(2026, 12, 7, 5, 49, tzinfo=UTC))
         result = make()
         if fault in AFTER_COMMIT:
             raise errors.OutcomeUnknown(request_id=self.last_request_id)
