@@ -242,7 +242,7 @@ class _CompatFormatClient:
             params["InLocality"] = query.city
         # The format has one pattern filter, Contains; starts/ends-with are sent as Contains and
         # then checked here so that the answer means what the person asked.
-        pattern = query.contains or query.starts_with or query.ends_with
+        pattern = self._contains(query)
         if pattern:
             params["Contains"] = pattern
         params.update(self._extra_search_params(query))
@@ -260,6 +260,9 @@ class _CompatFormatClient:
 
     def _extra_search_params(self, query: SearchQuery) -> dict[str, Any]:
         return {}
+
+    def _contains(self, query: SearchQuery) -> str:
+        return query.contains or query.starts_with or query.ends_with
 
     # --- Buying and importing ---------------------------------------------------------------
 
@@ -393,6 +396,16 @@ class TwilioClient(_CompatFormatClient):
     supports_area_code_purchase = True
     supports_import = False
     updatable_fields = TWILIO_UPDATABLE_FIELDS
+
+    def _contains(self, query: SearchQuery) -> str:
+        # Twilio documents "*" as "any digit": a US/CA national number has ten digits, so a
+        # prefix or suffix is anchored by padding it with "*" to that length.
+        north_america = (query.country or "US").upper() in ("US", "CA")
+        if north_america and query.starts_with and len(query.starts_with) <= 10:
+            return query.starts_with.ljust(10, "*")
+        if north_america and query.ends_with and len(query.ends_with) <= 10:
+            return query.ends_with.rjust(10, "*")
+        return super()._contains(query)
 
     def _extra_search_params(self, query: SearchQuery) -> dict[str, Any]:
         params: dict[str, Any] = {"PageSize": max(1, min(query.limit, 1000))}

@@ -344,6 +344,24 @@ def test_twilio_mobile_search_sends_capability_filters():
 
 
 @responses.activate
+def test_twilio_starts_and_ends_with_are_anchored_with_wildcards():
+    responses.get(
+        f"{TWILIO}/AvailablePhoneNumbers/US/Local.json",
+        json={"uri": "x", "available_phone_numbers": [
+            {"phone_number": "+15035550199", "capabilities": {"voice": True}},
+            {"phone_number": "+12125550100", "capabilities": {"voice": True}},
+        ]},
+    )  # fmt: skip
+    client = twilio_client()
+    found = client.search_available(SearchQuery(starts_with="503"))
+    assert _query(responses.calls[0])["Contains"] == "503*******"
+    assert [n.number for n in found] == ["+15035550199"]
+    found = client.search_available(SearchQuery(ends_with="0100"))
+    assert _query(responses.calls[1])["Contains"] == "******0100"
+    assert [n.number for n in found] == ["+12125550100"]
+
+
+@responses.activate
 def test_compat_mobile_search_is_not_offered():
     with pytest.raises(errors.Invalid) as caught:
         compat_client().search_available(SearchQuery(kind="mobile"))
