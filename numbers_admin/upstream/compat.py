@@ -277,7 +277,7 @@ class _CompatFormatClient:
                 "Pick a number to buy.",
                 field_errors={"number": ["Pick a number from the search results."]},
             )
-        body = self.http.request("POST", "IncomingPhoneNumbers.json", data=form, ok=(200, 201))
+        body = self.http.request("POST", "IncomingPhoneNumbers.json", data=form)
         return mapping.compat_number(body)
 
     def import_number(self, number: str, *, kind: str, capabilities: list[str]) -> dict[str, Any]:
@@ -309,7 +309,7 @@ class _CompatFormatClient:
         return mapping.compat_number(body)
 
     def release(self, upstream_id: str) -> None:
-        self.http.request("DELETE", f"IncomingPhoneNumbers/{upstream_id}.json", ok=(200, 204))
+        self.http.request("DELETE", f"IncomingPhoneNumbers/{upstream_id}.json")
 
     # --- Helpers ------------------------------------------------------------------------------
 
@@ -383,7 +383,7 @@ class SignalWireCompatClient(_CompatFormatClient):
             ("number_type", "tollfree" if kind == "toll_free" else "longcode"),
         ]
         form += [("capabilities", c) for c in capabilities]
-        body = self.http.request("POST", "ImportedPhoneNumbers.json", data=form, ok=(200, 201))
+        body = self.http.request("POST", "ImportedPhoneNumbers.json", data=form)
         return mapping.compat_number(body)
 
 

@@ -168,10 +168,13 @@ class HttpClient:
         params: dict[str, Any] | None = None,
         json: Any = None,
         data: Any = None,
-        ok: tuple[int, ...] = (200,),
     ) -> Any:
         """Send one request (with the retries that are safe for it) and return the parsed JSON
-        body (None for an empty body). Raises only ``UpstreamError`` subclasses."""
+        body (None for an empty body). Raises only ``UpstreamError`` subclasses.
+
+        Any 2xx is a success: a purchase answered 201 where 200 was documented still happened,
+        and reporting it as a failure could lead someone to buy again.
+        """
         method = method.upper()
         url = self.url(path)
         is_read = method == "GET"
@@ -186,8 +189,15 @@ class HttpClient:
             started = time.monotonic()
             failure: requests.RequestException | None = None
             try:
+                # No redirects: requests would turn a redirected POST into a GET.
                 response = self.session.request(
-                    method, url, params=params, json=json, data=data, timeout=self.timeout
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    data=data,
+                    timeout=self.timeout,
+                    allow_redirects=False,
                 )
             except requests.RequestException as error:
                 failure = error
@@ -212,7 +222,7 @@ class HttpClient:
             self.last_request_id = request_id
             status = response.status_code
 
-            if status in ok:
+            if 200 <= status < 300:
                 readable, body = _parse_json(response)
                 if not readable:
                     # A success whose body we cannot read: for a write, it probably happened.
@@ -224,6 +234,16 @@ class HttpClient:
                     raise self._unreadable(status, request_id, is_read)
                 self._log(logging.INFO, method, url, status, elapsed, "", request_id)
                 return body
+
+            if 300 <= status < 400:
+                self._log(logging.WARNING, method, url, status, elapsed, "redirect", request_id)
+                raise UpstreamError(
+                    "The carrier's API answered from another address. Check the account's API "
+                    "root (it must be the https:// address, e.g. https://example.signalwire.com).",
+                    detail=self.redact(response.headers.get("Location", ""))[:300],
+                    status=status,
+                    request_id=request_id,
+                )
 
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             # A 429 was not processed, so any verb may be repeated; 5xx only for a read.

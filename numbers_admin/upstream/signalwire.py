@@ -229,7 +229,7 @@ class SignalWireRestClient:
         }
         if capabilities:
             payload["capabilities"] = list(capabilities)
-        body = self.http.request("POST", "imported_phone_numbers", json=payload, ok=(200, 201))
+        body = self.http.request("POST", "imported_phone_numbers", json=payload)
         return mapping.rest_number(body)
 
     def get(self, upstream_id: str) -> dict[str, Any]:
@@ -259,7 +259,7 @@ class SignalWireRestClient:
         return mapping.rest_number(body)
 
     def release(self, upstream_id: str) -> None:
-        self.http.request("DELETE", f"phone_numbers/{upstream_id}", ok=(200, 204))
+        self.http.request("DELETE", f"phone_numbers/{upstream_id}")
 
     def _pages(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """Every item of a listing, page by page, following ``links.next`` (never computed)."""

@@ -366,3 +366,19 @@ def test_real_refused_connection_is_unavailable_and_retried_for_reads():
     assert len(sleeps) == 2
     with pytest.raises(errors.Unavailable):
         client.purchase("+15035550100")  # nothing was sent, so it is safe to say so
+
+
+@responses.activate
+def test_any_2xx_is_a_success_so_a_purchase_is_never_reported_failed():
+    responses.post(PURCHASE, status=201, json=rest_number(100))
+    assert rest_client().purchase("+15035550100")["number"] == "+15035550100"
+
+
+@responses.activate
+def test_a_redirected_purchase_is_not_followed():
+    # requests would follow a 301 on a POST as a GET; the root is wrong and the user is told so.
+    responses.post(PURCHASE, status=301, headers={"Location": "https://elsewhere.example/"})
+    with pytest.raises(errors.UpstreamError) as caught:
+        rest_client().purchase("+15035550100")
+    assert "API root" in caught.value.message
+    assert len(responses.calls) == 1
