@@ -1,14 +1,523 @@
-from django.urls import path
-from django.views.decorators.http import require_GET
+"""The Numbers page (search, filters, keyset pages, saved views, CSV) and a number's own page."""
 
+import csv
+import hashlib
+import json
+from itertools import batched
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.db.models import Prefetch, prefetch_related_objects
+from django.http import QueryDict, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from numbers_admin import numbering, routing
+from numbers_admin.actions.numbers import NameNotSaved, edit_number
+from numbers_admin.forms.numbers import (
+    DetailEditForm,
+    RowEditForm,
+    SavedViewForm,
+    tag_names_text,
+)
+from numbers_admin.models import AuditEvent, PhoneNumber, SavedView, Tag
 from numbers_admin.roles import permission_required
-from numbers_admin.views.shell import coming_soon
+from numbers_admin.search import (
+    COUNT_CAP,
+    PAGE_SIZE,
+    capped_count,
+    get_page,
+    query_string_without,
+    search,
+)
+
+VIEW = "numbers_admin.view_phonenumber"
+CHANGE = "numbers_admin.change_phonenumber"
+RELEASE = "numbers_admin.release_phonenumber"
+
+# Query-string names that are about the position in the list, not the filter.
+POSITION = ("page", "after", "before")
+FILTER_NAMES = (
+    "q", "account", "country", "kind", "capability", "call_handler", "message_handler", "e911",
+    "tag", "released",
+)  # fmt: skip
+
+
+def _is_filtered(params: QueryDict) -> bool:
+    return any(params.get(name) for name in FILTER_NAMES)
+
+
+def _with(query: str, **extra) -> str:
+    params = QueryDict(query, mutable=True)
+    for name, value in extra.items():
+        if value in (None, ""):
+            params.pop(name, None)
+        else:
+            params[name] = str(value)
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def _rows(page_rows):
+    """The page's rows with their tags (one query for the whole page)."""
+    prefetch_related_objects(page_rows, Prefetch("tags", queryset=Tag.objects.order_by("name")))
+    return page_rows
 
 
 @require_GET
-@permission_required("numbers_admin.view_phonenumber")
+@permission_required(VIEW)
 def number_list(request):
-    return coming_soon(request, title="Numbers", text="Search every number you hold.")
+    found = search(request.GET, request.user)
+    qs = found.queryset
+    form = found.form
+    cleaned = getattr(form, "cleaned_data", {})
+    page = get_page(
+        qs.select_related("account"),
+        found.sort,
+        found.descending,
+        number=cleaned.get("page") or 1,
+        after=cleaned.get("after") or "",
+        before=cleaned.get("before") or "",
+    )
+    count, exact = capped_count(qs)
+    filter_query = query_string_without(request.GET, *POSITION)
+    filtered = _is_filtered(request.GET)
+    last_page = max(1, -(-count // PAGE_SIZE)) if exact else None
+    nearby = [
+        p
+        for p in range(page.number - 2, page.number + 3)
+        if p >= 1 and (last_page is None or p <= last_page)
+    ]
+    context = {
+        "title": "Numbers",
+        "form": form,
+        "found": found,
+        "page": page,
+        "rows": _rows(page.rows),
+        "count": count,
+        "count_exact": exact,
+        "count_cap": COUNT_CAP,
+        "last_page": last_page,
+        "nearby_pages": [(p, _with(filter_query, page=p if p > 1 else None)) for p in nearby],
+        "filter_query": filter_query,
+        "filtered": filtered,
+        "any_numbers": bool(count) or PhoneNumber.objects.exists(),
+        "next_url": _with(filter_query, page=page.number + 1, after=page.next_cursor)
+        if page.has_next
+        else "",
+        "previous_url": (
+            _with(filter_query, page=page.number - 1, before=page.previous_cursor)
+            if page.number > 2
+            else _with(filter_query)
+        )
+        if page.has_previous
+        else "",
+        "last_url": _with(filter_query, page=last_page) if last_page and last_page > 1 else "",
+        "anywhere_url": _with(filter_query, match="anywhere") if found.match == "start" else "",
+        "count_url": reverse("numbers:count") + _with(filter_query),
+        "export_url": reverse("numbers:export") + _with(filter_query),
+        "saved_views": SavedView.objects.filter(user=request.user),
+        "save_form": SavedViewForm(initial={"query": filter_query}),
+        "can_change": request.user.has_perm(CHANGE),
+        "can_release": request.user.has_perm(RELEASE),
+        "page_size": PAGE_SIZE,
+    }
+    if request.htmx and request.htmx.target == "results":
+        return render(request, "numbers/list.html#results", context)
+    return render(request, "numbers/list.html", context)
 
 
-urlpatterns = [path("", number_list, name="list")]
+def _count_cache_key(query: str) -> str:
+    return "numbers-count:" + hashlib.sha256(query.encode()).hexdigest()
+
+
+@require_GET
+@permission_required(VIEW)
+def number_count(request):
+    """The exact number of matches, asked for separately when there are more than COUNT_CAP,
+    and kept for a minute (a million-row count is the one slow thing on this page)."""
+    query = query_string_without(request.GET, *POSITION)
+    key = _count_cache_key(query)
+    count = cache.get(key)
+    if count is None:
+        count = search(request.GET, request.user).queryset.order_by().count()
+        cache.set(key, count, 60)
+    context = {"count": count, "last_page": max(1, -(-count // PAGE_SIZE))}
+    return render(request, "numbers/list.html#exact_count", context)
+
+
+class _Echo:
+    """A file-like object for csv.writer that hands each line straight to the response."""
+
+    def write(self, value):
+        return value
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(text: str) -> str:
+    """Free text that a spreadsheet would run as a formula is prefixed with a quote."""
+    text = text or ""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+CSV_HEADER = [
+    "Number", "National format", "Name", "Account", "Country", "Location", "Type",
+    "Capabilities", "Call handler", "Calls go to", "Message handler", "Texts go to",
+    "E911 status", "Tags", "Notes", "Bought", "Updated", "Released",
+]  # fmt: skip
+
+
+def _csv_lines(qs):
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_HEADER)
+    through = PhoneNumber.tags.through
+    tag_names = dict(Tag.objects.values_list("pk", "name"))
+    rows = qs.select_related("account").iterator(chunk_size=2000)
+    for chunk in batched(rows, 2000):
+        tags: dict[int, list[str]] = {}
+        links = through.objects.filter(phonenumber_id__in=[pn.pk for pn in chunk])
+        for pn_id, tag_id in links.values_list("phonenumber_id", "tag_id"):
+            tags.setdefault(pn_id, []).append(tag_names.get(tag_id, ""))
+        for pn in chunk:
+            yield writer.writerow(
+                [
+                    pn.number,
+                    pn.national_format,
+                    _safe(pn.name),
+                    _safe(pn.account.name),
+                    pn.country,
+                    pn.location,
+                    pn.get_kind_display(),
+                    " ".join(pn.capabilities),
+                    pn.call_handler,
+                    _safe(routing.call_sentence(pn)),
+                    pn.message_handler,
+                    _safe(routing.message_sentence(pn)),
+                    pn.e911_status,
+                    _safe(", ".join(sorted(tags.get(pn.pk, [])))),
+                    _safe(pn.notes),
+                    pn.upstream_created_at.isoformat() if pn.upstream_created_at else "",
+                    pn.updated_at.isoformat() if pn.updated_at else "",
+                    pn.released_at.isoformat() if pn.released_at else "",
+                ]
+            )
+
+
+@require_GET
+@permission_required(VIEW)
+def number_export(request):
+    """Every number matching the current filter, in the page's order, streamed as CSV."""
+    found = search(request.GET, request.user)
+    from numbers_admin.search import ordering
+
+    qs = found.queryset.order_by(*ordering(found.sort, found.descending))
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response = StreamingHttpResponse(_csv_lines(qs), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="numbers-{stamp}.csv"'
+    return response
+
+
+# --- saved views ---------------------------------------------------------------------------------
+
+
+@require_POST
+@permission_required(VIEW)
+def save_view(request):
+    form = SavedViewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The view was not saved: " + " ".join(form.errors.get("name", [])))
+        return redirect(reverse("numbers:list") + _with(request.POST.get("query", "")))
+    name, query = form.cleaned_data["name"], form.cleaned_data["query"]
+    _view, created = SavedView.objects.update_or_create(
+        user=request.user, name=name, defaults={"query": query}
+    )
+    messages.success(request, f"Saved the view “{name}”." if created else f"Updated “{name}”.")
+    return redirect(reverse("numbers:list") + _with(query))
+
+
+@require_POST
+@permission_required(VIEW)
+def delete_view(request, pk):
+    # Someone else's view is "not found", not "forbidden": its name is theirs too.
+    view = get_object_or_404(SavedView, pk=pk, user=request.user)
+    view.delete()
+    messages.success(request, f"Deleted the view “{view.name}”.")
+    return redirect(reverse("numbers:list") + _with(request.POST.get("query", "")))
+
+
+# --- inline row edit -----------------------------------------------------------------------------
+
+
+def _row_context(request, pn, form=None):
+    return {
+        "pn": pn,
+        "row_form": form,
+        "can_change": request.user.has_perm(CHANGE),
+        "can_release": request.user.has_perm(RELEASE),
+        "filter_query": request.GET.get("filter", "") or request.POST.get("filter", ""),
+    }
+
+
+@require_GET
+@permission_required(VIEW)
+def row(request, pk):
+    """One table row (the "Cancel" of an inline edit)."""
+    pn = get_object_or_404(PhoneNumber.objects.select_related("account"), pk=pk)
+    if not request.htmx:
+        return redirect("numbers:detail", pk=pk)
+    return render(request, "numbers/list.html#row", _row_context(request, pn))
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(CHANGE)
+def row_edit(request, pk):
+    pn = get_object_or_404(PhoneNumber.objects.select_related("account"), pk=pk)
+    if request.method == "GET":
+        if not request.htmx:
+            return redirect(reverse("numbers:detail", args=[pk]) + "#edit")
+        form = RowEditForm(initial={"name": pn.name, "tags": tag_names_text(pn)})
+        return render(request, "numbers/list.html#row_edit", _row_context(request, pn, form))
+    form = RowEditForm(request.POST)
+    if form.is_valid() and pn.is_released and form.cleaned_data["name"] != pn.name:
+        form.add_error("name", "This number was released, so its name can't change any more.")
+    if form.is_valid():
+        try:
+            changes = edit_number(
+                pn,
+                user=request.user,
+                name=form.cleaned_data["name"],
+                tags=form.cleaned_data["tags"],
+            )
+        except NameNotSaved as failure:
+            form.add_error("name", f"Not saved: {failure.error.message}")
+        else:
+            pn.refresh_from_db()
+            if request.htmx:
+                text = f"Saved {pn}." if changes else f"Nothing changed for {pn}."
+                response = render(request, "numbers/list.html#row", _row_context(request, pn))
+                response["HX-Trigger"] = _message_trigger(text)
+                return response
+            messages.success(request, f"Saved {pn}.")
+            return redirect(reverse("numbers:list") + _with(request.POST.get("filter", "")))
+    if request.htmx:
+        return render(
+            request, "numbers/list.html#row_edit", _row_context(request, pn, form), status=422
+        )
+    return _detail(request, pn, form, status=422)
+
+
+def _message_trigger(text: str, level: str = "success") -> str:
+    return json.dumps({"showMessage": {"text": text, "level": level}})
+
+
+# --- a number's page -----------------------------------------------------------------------------
+
+# Fields grouped for people: (heading, [(label, field name)]).
+FIELD_GROUPS = [
+    (
+        "Calls",
+        [
+            ("Call handler", "call_handler"),
+            ("Receive calls as", "call_receive_mode"),
+            ("Webhook URL", "call_request_url"),
+            ("Webhook method", "call_request_method"),
+            ("Fallback URL", "call_fallback_url"),
+            ("Fallback method", "call_fallback_method"),
+            ("Status callback URL", "call_status_callback_url"),
+            ("Status callback method", "call_status_callback_method"),
+            ("cXML application", "call_laml_application_id"),
+            ("Dialogflow agent", "call_dialogflow_agent_id"),
+            ("Relay topic", "call_relay_topic"),
+            ("Relay topic status callback", "call_relay_topic_status_callback_url"),
+            ("SWML script URL", "call_relay_script_url"),
+            ("Relay context", "call_relay_context"),
+            ("Relay context status callback", "call_relay_context_status_callback_url"),
+            ("Relay application", "call_relay_application"),
+            ("Relay connector", "call_relay_connector_id"),
+            ("SIP endpoint", "call_sip_endpoint_id"),
+            ("Verto endpoint", "call_verto_resource"),
+            ("Video room", "call_video_room_id"),
+            ("Fabric resource", "calling_handler_resource_id"),
+            ("SIP trunk", "trunk_sid"),
+            ("Caller name lookup", "voice_caller_id_lookup"),
+        ],
+    ),
+    (
+        "Messages",
+        [
+            ("Message handler", "message_handler"),
+            ("Webhook URL", "message_request_url"),
+            ("Webhook method", "message_request_method"),
+            ("Fallback URL", "message_fallback_url"),
+            ("Fallback method", "message_fallback_method"),
+            ("cXML application", "message_laml_application_id"),
+            ("Relay topic", "message_relay_topic"),
+            ("Relay context", "message_relay_context"),
+            ("Relay application", "message_relay_application"),
+            ("Fabric resource", "messaging_handler_resource_id"),
+        ],
+    ),
+    (
+        "Emergency (E911)",
+        [
+            ("E911 status", "e911_status"),
+            ("E911 address", "e911_address_id"),
+            ("Emergency calling", "emergency_status"),
+            ("Emergency address status", "emergency_address_status"),
+        ],
+    ),
+    (
+        "Carrier details",
+        [
+            ("Account", "account"),
+            ("Id at the carrier", "upstream_id"),
+            ("SID", "sid"),
+            ("Type as the carrier says it", "number_type"),
+            ("Country code", "country_code"),
+            ("Status", "status"),
+            ("Origin", "origin"),
+            ("Beta number", "beta"),
+            ("Verification status", "verification_status"),
+            ("Address requirements", "address_requirements"),
+            ("Address", "address_sid"),
+            ("Identity", "identity_sid"),
+            ("Regulatory bundle", "bundle_sid"),
+            ("API version", "api_version"),
+        ],
+    ),
+    (
+        "Billing and dates",
+        [
+            ("Bought", "upstream_created_at"),
+            ("Changed at the carrier", "upstream_updated_at"),
+            ("Next billed", "next_billed_at"),
+            ("Last synced", "last_synced_at"),
+            ("First seen here", "created_at"),
+            ("Released", "released_at"),
+        ],
+    ),
+]
+
+
+def _display(pn, name):
+    value = getattr(pn, name)
+    display = getattr(pn, f"get_{name}_display", None)
+    if display and value:
+        return display()
+    if value is True:
+        return "Yes"
+    if value is False:
+        return "No"
+    return value
+
+
+def _field_groups(pn):
+    groups = []
+    for heading, fields in FIELD_GROUPS:
+        rows = [(label, _display(pn, name), name) for label, name in fields]
+        groups.append(
+            {
+                "heading": heading,
+                "set": [r for r in rows if r[1] not in ("", None)],
+                "unset": [r[0] for r in rows if r[1] in ("", None)],
+            }
+        )
+    return groups
+
+
+FIELD_LABELS = {name: label for _heading, fields in FIELD_GROUPS for label, name in fields}
+FIELD_LABELS.update({"name": "Name", "tags": "Tags", "notes": "Notes", "number": "Number"})
+
+ROLLBACK_ACTIONS = (AuditEvent.Action.CONFIGURE, AuditEvent.Action.SYNC_CHANGED)
+
+
+def _timeline(pn):
+    events = []
+    for event in pn.events.select_related("actor")[:200]:
+        changes = [
+            {
+                "field": FIELD_LABELS.get(field, field.replace("_", " ")),
+                "before": pair[0],
+                "after": pair[1],
+            }
+            for field, pair in sorted((event.changes or {}).items())
+            if isinstance(pair, list | tuple) and len(pair) == 2
+        ]
+        events.append(
+            {"event": event, "changes": changes, "can_rollback": event.action in ROLLBACK_ACTIONS}
+        )
+    return events
+
+
+def _detail(request, pn, form=None, status=200):
+    if form is None:
+        form = DetailEditForm(
+            initial={"name": pn.name, "tags": tag_names_text(pn), "notes": pn.notes}
+        )
+    context = {
+        "title": str(pn),
+        "pn": pn,
+        "country_name": numbering.country_name(pn.country),
+        "summary": routing.summarize(pn),
+        "has_call_handler": routing.has_call_handler(pn),
+        "plain_http": routing.uses_plain_http(pn),
+        "groups": _field_groups(pn),
+        "timeline": _timeline(pn),
+        "form": form,
+        "can_change": request.user.has_perm(CHANGE),
+        "can_release": request.user.has_perm(RELEASE),
+        "tags": list(pn.tags.order_by("name")),
+        "raw_json": json.dumps(pn.raw_payload, indent=2, sort_keys=True, default=str),
+    }
+    return render(request, "numbers/detail.html", context, status=status)
+
+
+@require_GET
+@permission_required(VIEW)
+def detail(request, pk):
+    pn = get_object_or_404(PhoneNumber.objects.select_related("account"), pk=pk)
+    return _detail(request, pn)
+
+
+@require_POST
+@permission_required(CHANGE)
+def detail_edit(request, pk):
+    pn = get_object_or_404(PhoneNumber.objects.select_related("account"), pk=pk)
+    form = DetailEditForm(request.POST)
+    if form.is_valid() and pn.is_released and form.cleaned_data["name"] != pn.name:
+        form.add_error("name", "This number was released, so its name can't change any more.")
+    if form.is_valid():
+        try:
+            changes = edit_number(
+                pn,
+                user=request.user,
+                name=form.cleaned_data["name"],
+                tags=form.cleaned_data["tags"],
+                notes=form.cleaned_data["notes"],
+            )
+        except NameNotSaved as failure:
+            form.add_error("name", f"Not saved: {failure.error.message}")
+        else:
+            if changes:
+                messages.success(request, f"Saved {pn}.")
+            else:
+                messages.info(request, "Nothing changed.")
+            return redirect("numbers:detail", pk=pk)
+    return _detail(request, pn, form, status=422)
+
+
+urlpatterns = [
+    path("", number_list, name="list"),
+    path("count/", number_count, name="count"),
+    path("export.csv", number_export, name="export"),
+    path("views/save/", save_view, name="save_view"),
+    path("views/<int:pk>/delete/", delete_view, name="delete_view"),
+    path("<int:pk>/", detail, name="detail"),
+    path("<int:pk>/edit/", detail_edit, name="edit"),
+    path("<int:pk>/row/", row, name="row"),
+    path("<int:pk>/row/edit/", row_edit, name="row_edit"),
+]
