@@ -17,13 +17,14 @@ heartbeat and stops before marking anything gone.
 """
 
 import datetime
+import hashlib
 import logging
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
@@ -55,6 +56,16 @@ _DERIVED_FIELDS = (
 )
 _CANONICAL_COLUMNS = tuple(f for f in CANONICAL_FIELDS if f != "upstream_id")
 _WRITTEN_FIELDS = (*_CANONICAL_COLUMNS, *_DERIVED_FIELDS, "released_at", "released_by_upstream")
+# Bump when mirror_fields or the client mapping changes meaning, so that every row is re-compared.
+MIRROR_VERSION = 1
+
+
+def fingerprint(canonical: dict[str, Any]) -> str:
+    """A digest of everything the carrier said about a number. Equal digests mean nothing to
+    write; unequal ones only send the row to the field-by-field comparison (so a digest that
+    differs for a harmless reason, such as key order, costs time, never a wrong event)."""
+    material = repr((MIRROR_VERSION, [canonical.get(name) for name in CANONICAL_FIELDS]))
+    return hashlib.blake2b(material.encode(), digest_size=16).hexdigest()
 
 
 class Superseded(Exception):
@@ -264,40 +275,118 @@ class _Syncer:
     def _upsert(self, batch: list[dict[str, Any]]) -> None:
         # The same id twice in one batch (a page boundary that moved) is handled once.
         by_id = {c["upstream_id"]: c for c in batch}
-        existing = {
-            row.upstream_id: row
-            for row in PhoneNumber.objects.filter(
+        hashes = {upstream_id: fingerprint(c) for upstream_id, c in by_id.items()}
+        state = {
+            upstream_id: rest
+            for upstream_id, *rest in PhoneNumber.objects.filter(
                 account=self.account, upstream_id__in=list(by_id)
-            ).only("pk", "upstream_id", *_WRITTEN_FIELDS)
+            ).values_list(
+                "upstream_id", "pk", "mirror_hash", "updated_at", "last_synced_at", "released_at"
+            )
         }
-        new_rows: list[PhoneNumber] = []
+        new_rows: list[dict[str, Any]] = []
+        to_compare: list[int] = []
+        seen_pks: list[int] = []
+        for upstream_id, canonical in by_id.items():
+            row_state = state.get(upstream_id)
+            if row_state is None:
+                values = mirror_fields(canonical)
+                values["upstream_id"] = upstream_id
+                values["mirror_hash"] = hashes[upstream_id]
+                new_rows.append(values)
+                continue
+            pk, stored_hash, updated_at, synced_at, released_at = row_state
+            seen_pks.append(pk)
+            # Fast path: same fingerprint as the last sync wrote, and nothing saved the row since.
+            if (
+                stored_hash == hashes[upstream_id]
+                and released_at is None
+                and synced_at is not None
+                and updated_at <= synced_at
+            ):
+                self.counts["unchanged"] += 1
+                continue
+            to_compare.append(pk)
+
+        changed_rows, changed_fields, events = self._compare(to_compare, by_id, hashes)
+
+        with transaction.atomic():
+            if new_rows:
+                self._insert(new_rows)
+                self.counts["new"] += len(new_rows)
+                for values in new_rows[: SAMPLE_SIZE - len(self.samples["new"])]:
+                    self._sample("new", values["number"])
+                if not self.initial:
+                    pks = dict(
+                        PhoneNumber.objects.filter(
+                            account=self.account,
+                            upstream_id__in=[v["upstream_id"] for v in new_rows],
+                        ).values_list("upstream_id", "pk")
+                    )
+                    events += [
+                        self._event(
+                            AuditEvent.Action.SYNC_NEW,
+                            pks.get(values["upstream_id"]),
+                            values["number"],
+                            {},
+                            "Found at the carrier; it was not in this dashboard.",
+                        )
+                        for values in new_rows
+                    ]
+            if changed_rows:
+                PhoneNumber.objects.bulk_update(
+                    changed_rows, sorted(changed_fields), batch_size=BATCH_SIZE
+                )
+            if events:
+                AuditEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
+            # Stamped after the writes above, so that updated_at <= last_synced_at holds for
+            # every row this sync left true to the carrier (the fast path's condition).
+            if seen_pks:
+                PhoneNumber.objects.filter(pk__in=seen_pks).update(last_synced_at=timezone.now())
+
+    def _insert(self, new_rows: list[dict[str, Any]]) -> None:
+        """INSERT the new numbers with one executemany. The ORM's bulk_create spends most of a
+        first sync preparing parameters in Python; here only dates and JSON need converting.
+        ON CONFLICT DO NOTHING: a number a concurrent run inserted meanwhile is not duplicated."""
+        now = timezone.now()
+        template = {
+            **_INSERT_DEFAULTS,
+            "account_id": self.account.pk,
+            "created_at": now,
+            "updated_at": now,
+            # Not earlier than updated_at, so the next sync's fast path applies to these rows.
+            "last_synced_at": now,
+        }
+        converters = _insert_converters()
+        params = []
+        for values in new_rows:
+            row = {**template, **values}
+            params.append(
+                tuple(
+                    convert(row[name]) if convert else row[name]
+                    for name, convert in zip(_INSERT_COLUMNS, converters, strict=True)
+                )
+            )
+        with connection.cursor() as cursor:
+            cursor.executemany(_insert_sql(), params)
+
+    def _compare(self, pks: list[int], by_id: dict, hashes: dict):
+        """Field-by-field comparison of the rows the fast path could not settle."""
         changed_rows: list[PhoneNumber] = []
         changed_fields: set[str] = set()
         events: list[AuditEvent] = []
-        seen_pks: list[int] = []
-
-        for upstream_id, canonical in by_id.items():
-            row = existing.get(upstream_id)
-            if row is None:
-                values = mirror_fields(canonical)
-                values.pop("upstream_id", None)
-                new_rows.append(
-                    PhoneNumber(
-                        account=self.account,
-                        upstream_id=upstream_id,
-                        last_synced_at=self.stamp,
-                        **values,
-                    )
-                )
-                continue
-            seen_pks.append(row.pk)
+        if not pks:
+            return changed_rows, changed_fields, events
+        now = timezone.now()
+        rows = PhoneNumber.objects.filter(pk__in=pks).only(
+            "pk", "upstream_id", "mirror_hash", *_WRITTEN_FIELDS
+        )
+        for row in rows:
+            canonical = by_id[row.upstream_id]
             values = self._values_for_existing(row, canonical)
             touched = [name for name, value in values.items() if getattr(row, name) != value]
             released_before = row.released_at
             returned = released_before is not None
-            if not touched and not returned:
-                self.counts["unchanged"] += 1
-                continue
             before = {name: getattr(row, name) for name in TRACKED_FIELDS}
             for name in touched:
                 setattr(row, name, values[name])
@@ -307,8 +396,10 @@ class _Syncer:
                 row.released_by_upstream = False
                 touched += ["released_at", "released_by_upstream"]
                 self.counts["returned"] += 1
+            row.mirror_hash = hashes[row.upstream_id]
+            row.updated_at = now
             changed_rows.append(row)
-            changed_fields.update(touched)
+            changed_fields.update([*touched, "mirror_hash", "updated_at"])
             changes = {
                 name: [_jsonable(old), _jsonable(new)]
                 for name, (old, new) in diff(
@@ -317,54 +408,24 @@ class _Syncer:
             }
             if returned:
                 changes["released_at"] = [_jsonable(released_before), None]
-            if changes:
-                self.counts["changed"] += 1
-                self._sample("changed", {"number": row.number, "fields": sorted(changes)})
-                events.append(
-                    self._event(
-                        AuditEvent.Action.SYNC_CHANGED,
-                        row,
-                        changes,
-                        "Back at the carrier after being released."
-                        if returned
-                        else "Changed outside this dashboard.",
-                    )
+            if not changes:
+                # Only bookkeeping differed (raw payload, billing date, a fingerprint to refresh).
+                self.counts["unchanged"] += 1
+                continue
+            self.counts["changed"] += 1
+            self._sample("changed", {"number": row.number, "fields": sorted(changes)})
+            events.append(
+                self._event(
+                    AuditEvent.Action.SYNC_CHANGED,
+                    row.pk,
+                    row.number,
+                    changes,
+                    "Back at the carrier after being released."
+                    if returned
+                    else "Changed outside this dashboard.",
                 )
-            else:
-                self.counts["unchanged"] += 1  # only bookkeeping (raw payload, billing date)
-
-        with transaction.atomic():
-            if new_rows:
-                # update_conflicts makes a number inserted meanwhile by a concurrent run an update
-                # instead of a duplicate or an error; the pk comes back for the audit event.
-                PhoneNumber.objects.bulk_create(
-                    new_rows,
-                    update_conflicts=True,
-                    unique_fields=["account", "upstream_id"],
-                    update_fields=[*_WRITTEN_FIELDS, "last_synced_at"],
-                )
-                self.counts["new"] += len(new_rows)
-                for row in new_rows:
-                    self._sample("new", row.number)
-                    if not self.initial:
-                        events.append(
-                            self._event(
-                                AuditEvent.Action.SYNC_NEW,
-                                row,
-                                {},
-                                "Found at the carrier; it was not in this dashboard.",
-                            )
-                        )
-            if changed_rows:
-                PhoneNumber.objects.bulk_update(
-                    changed_rows, sorted(changed_fields), batch_size=BATCH_SIZE
-                )
-            if seen_pks:
-                PhoneNumber.objects.filter(pk__in=seen_pks).filter(
-                    Q(last_synced_at__isnull=True) | Q(last_synced_at__lt=self.stamp)
-                ).update(last_synced_at=self.stamp)
-            if events:
-                AuditEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
+            )
+        return changed_rows, changed_fields, events
 
     def _values_for_existing(self, row: PhoneNumber, canonical: dict[str, Any]) -> dict:
         """mirror_fields, without re-deriving country/format/kind when the number is the same
@@ -390,13 +451,15 @@ class _Syncer:
             values["country"] = numbering.describe(row.number)["country"]
         return values
 
-    def _event(self, action: str, row: PhoneNumber, changes: dict, message: str) -> AuditEvent:
+    def _event(
+        self, action: str, pk: int | None, number: str, changes: dict, message: str
+    ) -> AuditEvent:
         return AuditEvent(
             action=action,
             actor_label=UPSTREAM_ACTOR,
             account=self.account,
-            phone_number=row,
-            number=row.number,
+            phone_number_id=pk,
+            number=number,
             changes=changes,
             message=message,
             job=self.job,
@@ -424,7 +487,8 @@ class _Syncer:
                     [
                         self._event(
                             AuditEvent.Action.SYNC_GONE,
-                            row,
+                            row.pk,
+                            row.number,
                             {"released_at": [None, now.isoformat()]},
                             "No longer on the carrier account; marked released there.",
                         )
@@ -434,6 +498,44 @@ class _Syncer:
             self.counts["gone"] += len(batch)
             for row in batch:
                 self._sample("gone", row.number)
+
+
+def _insertable_fields():
+    return [f for f in PhoneNumber._meta.concrete_fields if not f.primary_key]
+
+
+_INSERT_COLUMNS = tuple(f.attname for f in _insertable_fields())
+_INSERT_DEFAULTS = {
+    f.attname: f.get_default() for f in _insertable_fields() if f.attname != "account_id"
+}
+
+
+def _insert_sql() -> str:
+    quote = connection.ops.quote_name
+    table = quote(PhoneNumber._meta.db_table)
+    columns = ", ".join(quote(f.column) for f in _insertable_fields())
+    marks = ", ".join(["%s"] * len(_INSERT_COLUMNS))
+    # Only quoted names from the model's own metadata are interpolated; values are parameters.
+    return (
+        f"INSERT INTO {table} ({columns}) VALUES ({marks}) "  # noqa: S608
+        f"ON CONFLICT ({quote('account_id')}, {quote('upstream_id')}) DO NOTHING"
+    )
+
+
+def _insert_converters() -> list:
+    """Per column, None (the driver takes the Python value as it is) or the field's own
+    conversion for this database (dates on SQLite, JSON everywhere)."""
+    converters = []
+    for field in _insertable_fields():
+        if isinstance(field, models.DateTimeField | models.JSONField):
+
+            def convert(value, field=field):
+                return field.get_db_prep_save(value, connection)
+
+            converters.append(convert)
+        else:
+            converters.append(None)
+    return converters
 
 
 _TEXT_COLUMNS = {

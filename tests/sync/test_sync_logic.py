@@ -199,3 +199,27 @@ class _Crashing(FakeClient):
             if i == self.after:
                 raise RuntimeError("worker killed")
             yield n
+
+
+def test_row_saved_elsewhere_is_compared_again_even_if_carrier_did_not_change(account):
+    sync.sync_now(account, client=FakeClient([canonical(0), canonical(1)]))
+    row = PhoneNumber.objects.get(number="+14155550000")
+    row.call_request_url = "https://local-only.example/"
+    row.save()
+
+    job = sync.sync_now(account, client=FakeClient([canonical(0), canonical(1)]))
+
+    row.refresh_from_db()
+    assert row.call_request_url == "https://example.com/voice/0"
+    assert job.summary["changed"] == 1
+
+
+def test_bookkeeping_only_difference_is_written_without_an_event(account):
+    sync.sync_now(account, client=FakeClient([canonical(0)]))
+    payload = {"id": "x", "number": "+14155550000", "next_billed_at": "2027-01-01"}
+
+    job = sync.sync_now(account, client=FakeClient([canonical(0, raw_payload=payload)]))
+
+    assert PhoneNumber.objects.get().raw_payload == payload
+    assert job.summary["changed"] == 0 and job.summary["unchanged"] == 1
+    assert not AuditEvent.objects.exists()
