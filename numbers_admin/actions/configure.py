@@ -342,7 +342,9 @@ def run_bulk_configure(job_id: int) -> None:
             failed = True
         else:
             account = number.account
-            pacer = pacers.setdefault(account.pk, Pacer(account.requests_per_second))
+            if account.pk not in pacers:
+                pacers[account.pk] = Pacer(account.requests_per_second)
+            pacer = pacers[account.pk]
             try:
                 event = apply_planned(
                     number,

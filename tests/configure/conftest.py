@@ -41,9 +41,7 @@ def compat_acct(db):
 
 @pytest.fixture
 def twilio_acct(db):
-    return _account(
-        Provider.TWILIO, "Twilio", "https://api.twilio.com", "AC" + "a" * 32
-    )
+    return _account(Provider.TWILIO, "Twilio", "https://api.twilio.com", "AC" + "a" * 32)
 
 
 @pytest.fixture

@@ -28,3 +28,8 @@ def edit_url(number):
 
 def text(response) -> str:
     return re.sub(r"\s+", " ", response.content.decode())
+
+
+def plain(response) -> str:
+    """The words a person reads: tags removed, whitespace collapsed."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))

@@ -11,11 +11,21 @@ ROOM = "0b6f3c2e-1d4a-4e5f-8a9b-0c1d2e3f4a5b"
 
 # handler → (required field, a good value, a bad value or None, plain label of the field)
 REST_HANDLERS = {
-    "laml_webhooks": ("call_request_url", "https://new.example.com/voice", "ftp://x", "Calls webhook URL"),
+    "laml_webhooks": (
+        "call_request_url",
+        "https://new.example.com/voice",
+        "ftp://x",
+        "Calls webhook URL",
+    ),
     "laml_application": ("call_laml_application_id", ROOM, "APP-1", "cXML application id"),
     "relay_context": ("call_relay_context", "office", None, "Relay context"),
     "relay_topic": ("call_relay_topic", "office", None, "Relay topic"),
-    "relay_script": ("call_relay_script_url", "https://swml.example.com/a.yaml", "example.com/a", "SWML script URL"),
+    "relay_script": (
+        "call_relay_script_url",
+        "https://swml.example.com/a.yaml",
+        "example.com/a",
+        "SWML script URL",
+    ),
     "relay_application": ("call_relay_application", "support-app", None, "Relay application"),
     "relay_connector": ("call_relay_connector_id", "pbx-1", None, "Relay connector id"),
     "relay_sip_endpoint": ("call_sip_endpoint_id", ROOM, "alice", "SIP endpoint id"),
@@ -41,7 +51,9 @@ def test_page_shows_only_the_chosen_handlers_fields_with_plain_labels(
 
 
 @pytest.mark.parametrize("handler", sorted(REST_HANDLERS))
-def test_every_rest_handler_requires_its_field(support_client, rest_account, make_number, fake_upstream, handler):
+def test_every_rest_handler_requires_its_field(
+    support_client, rest_account, make_number, fake_upstream, handler
+):
     field, good, bad, label = REST_HANDLERS[handler]
     number = make_number(rest_account, call_handler="", call_request_url="")
     data = form_data(number, call_handler=handler)
@@ -61,7 +73,12 @@ def test_every_rest_handler_requires_its_field(support_client, rest_account, mak
     assert sent["call_handler"] == handler
     assert sent[field] == good
     # Nothing else was sent than the handler and its fields.
-    assert set(sent) <= {"call_handler", field, "call_relay_topic_status_callback_url", "call_request_method"}
+    assert set(sent) <= {
+        "call_handler",
+        field,
+        "call_relay_topic_status_callback_url",
+        "call_request_method",
+    }
     assert PhoneNumber.objects.get(pk=number.pk).call_handler == handler
 
     if bad is not None:
@@ -73,11 +90,15 @@ def test_every_rest_handler_requires_its_field(support_client, rest_account, mak
         assert len(fake_upstream.updates()) == 1
 
 
-def test_relay_topic_needs_its_status_callback(support_client, rest_account, make_number, fake_upstream):
+def test_relay_topic_needs_its_status_callback(
+    support_client, rest_account, make_number, fake_upstream
+):
     number = make_number(rest_account)
     data = form_data(number, call_handler="relay_topic", call_relay_topic="office")
     response = support_client.post(edit_url(number), data)
-    assert "Relay topic status updates URL is needed for “Send calls to a Relay topic”" in text(response)
+    assert "Relay topic status updates URL is needed for “Send calls to a Relay topic”" in text(
+        response
+    )
     assert fake_upstream.updates() == []
 
 
@@ -106,7 +127,9 @@ def test_every_message_handler_requires_its_field(
     assert sent["message_handler"] == handler and sent[field] == value
 
 
-def test_htmx_handler_change_swaps_in_that_handlers_fields(support_client, rest_account, make_number):
+def test_htmx_handler_change_swaps_in_that_handlers_fields(
+    support_client, rest_account, make_number
+):
     number = make_number(rest_account, call_relay_script_url="https://kept.example.com/s.yaml")
     response = support_client.get(
         reverse("configure:fields", args=[number.pk]),
@@ -150,7 +173,9 @@ def test_fabric_handler_is_read_only_and_other_settings_still_save(
     assert fake_upstream.updates()[-1][2] == {"name": "AI line"}
 
 
-def test_a_field_set_elsewhere_survives_a_save(support_client, rest_account, make_number, fake_upstream):
+def test_a_field_set_elsewhere_survives_a_save(
+    support_client, rest_account, make_number, fake_upstream
+):
     number = make_number(
         rest_account,
         call_relay_script_url="https://kept.example.com/s.yaml",
@@ -166,7 +191,9 @@ def test_a_field_set_elsewhere_survives_a_save(support_client, rest_account, mak
     assert upstream["message_relay_topic"] == "texts"
 
 
-def test_saving_unchanged_form_sends_nothing(support_client, rest_account, make_number, fake_upstream):
+def test_saving_unchanged_form_sends_nothing(
+    support_client, rest_account, make_number, fake_upstream
+):
     number = make_number(rest_account)
     response = support_client.post(edit_url(number), form_data(number), follow=True)
     assert "Nothing to save" in text(response)
@@ -204,7 +231,10 @@ def test_stale_form_shows_what_changed_and_lets_the_person_choose(
     response = support_client.post(edit_url(number), resolve)
     assert response.status_code == 302
     assert fake_upstream.updates()[-1][2] == {"name": "My name"}
-    assert fake_upstream.numbers[number.upstream_id]["call_request_url"] == "https://theirs.example.com/v"
+    assert (
+        fake_upstream.numbers[number.upstream_id]["call_request_url"]
+        == "https://theirs.example.com/v"
+    )
 
 
 def test_stale_form_take_mine_overwrites(support_client, rest_account, make_number, fake_upstream):
@@ -229,7 +259,9 @@ def _conflict_fields(response):
     return re.search(r'name="conflict_fields" value="([^"]+)"', response.content.decode()).group(1)
 
 
-def test_upstream_field_errors_land_on_the_fields(support_client, rest_account, make_number, fake_upstream):
+def test_upstream_field_errors_land_on_the_fields(
+    support_client, rest_account, make_number, fake_upstream
+):
     number = make_number(rest_account)
     fake_upstream.fail_next_update = invalid(
         "SignalWire did not accept the request: Call request url is invalid",
@@ -245,15 +277,21 @@ def test_upstream_field_errors_land_on_the_fields(support_client, rest_account, 
     assert 'class="field-error" id="id_call_request_url_error">Call request url is invalid' in body
     assert "Call something unknown: is odd" in body
     # The local record is still what the carrier has.
-    assert PhoneNumber.objects.get(pk=number.pk).call_request_url == "https://old.example.com/voice/1"
+    assert (
+        PhoneNumber.objects.get(pk=number.pk).call_request_url == "https://old.example.com/voice/1"
+    )
     event = AuditEvent.objects.get(action="configure")
     assert event.outcome == "failed"
     assert event.request_id == "req-bad"
 
 
-def test_save_records_audit_event_with_before_and_after(support_client, support, rest_account, make_number, fake_upstream):
+def test_save_records_audit_event_with_before_and_after(
+    support_client, support, rest_account, make_number, fake_upstream
+):
     number = make_number(rest_account)
-    data = form_data(number, call_request_url="https://new.example.com/voice", call_request_method="GET")
+    data = form_data(
+        number, call_request_url="https://new.example.com/voice", call_request_method="GET"
+    )
     support_client.post(edit_url(number), data)
     event = AuditEvent.objects.get(action="configure")
     assert event.actor == support
@@ -265,7 +303,9 @@ def test_save_records_audit_event_with_before_and_after(support_client, support,
     }
 
 
-def test_htmx_save_swaps_summary_and_announces_success(support_client, rest_account, make_number, fake_upstream):
+def test_htmx_save_swaps_summary_and_announces_success(
+    support_client, rest_account, make_number, fake_upstream
+):
     number = make_number(rest_account)
     data = form_data(number, call_request_url="https://new.example.com/voice")
     response = support_client.post(edit_url(number), data, headers={"HX-Request": "true"})
