@@ -63,8 +63,9 @@ MIRROR_VERSION = 1
 def fingerprint(canonical: dict[str, Any]) -> str:
     """A digest of everything the carrier said about a number. Equal digests mean nothing to
     write; unequal ones only send the row to the field-by-field comparison (so a digest that
-    differs for a harmless reason, such as key order, costs time, never a wrong event)."""
-    material = repr((MIRROR_VERSION, [canonical.get(name) for name in CANONICAL_FIELDS]))
+    differs for a harmless reason, such as the clients' key order changing, costs time, never a
+    wrong event)."""
+    material = repr((MIRROR_VERSION, canonical))
     return hashlib.blake2b(material.encode(), digest_size=16).hexdigest()
 
 
