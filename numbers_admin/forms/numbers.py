@@ -34,6 +34,12 @@ class TagChoiceField(forms.ModelChoiceField):
         super().__init__(queryset=Tag.objects.all(), to_field_name="name", **kwargs)
 
 
+class CountryField(forms.ChoiceField):
+    def to_python(self, value):
+        # "gb" in a hand-typed URL means GB.
+        return super().to_python(value).upper()
+
+
 class NumberFilterForm(forms.Form):
     """Everything the Numbers page's URL can say. Field names are the query-string names."""
 
@@ -46,7 +52,7 @@ class NumberFilterForm(forms.Form):
     account = forms.ModelChoiceField(
         queryset=Account.objects.all(), required=False, empty_label="All accounts"
     )
-    country = forms.ChoiceField(required=False)
+    country = CountryField(required=False)
     kind = forms.ChoiceField(
         label="Type", required=False, choices=[("", "All types"), *NumberKind.choices]
     )
@@ -96,9 +102,6 @@ class NumberFilterForm(forms.Form):
         # The country list is every region phonenumbers knows, so a filter never needs a query.
         self.fields["country"].choices = [("", "All countries"), *(countries or _countries())]
         self.fields["q"].widget.input_type = "search"
-
-    def clean_country(self):
-        return (self.cleaned_data.get("country") or "").upper()
 
 
 _COUNTRY_CHOICES: list[tuple[str, str]] = []
