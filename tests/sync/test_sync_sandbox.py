@@ -3,12 +3,20 @@
 import datetime
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone
 
+from numbers_admin import roles
 from numbers_admin.actions import sync
 from numbers_admin.models import AuditEvent, Job, PhoneNumber
 from numbers_admin.sandbox.models import SandboxNumber
+
+
+@pytest.fixture(autouse=True)
+def _roles(transactional_db):
+    # live_server tests flush the database between tests, data migrations included.
+    roles.sync_roles(Group, Permission)
 
 
 def _sandbox_number(space, i, **extra):
