@@ -269,9 +269,10 @@ def _incoming_create(request, ctx, kind=None):
         if info is None or (kind and info.kind != kind):
             return err(ctx, "not_available", f"PhoneNumber {e164} is not available")
     else:
-        if not re.match(r"^\d{3}$", area_code) or stock.npa_info(area_code) is None:
+        if not re.match(r"^[2-9]\d{2}$", area_code):
             return err(ctx, "area_code_format", f"AreaCode {area_code} is not a valid area code")
-        country = stock.npa_info(area_code)[0]
+        # A well-formed area code with no exchanges we sell (e.g. 533) has no numbers.
+        country = (stock.npa_info(area_code) or ("US",))[0]
         found = stock.search(ctx.space, country, stock.LOCAL, area_code=area_code, limit=1)
         if not found:
             return err(ctx, "area_code_empty", f"No phone numbers found in area code {area_code}")
