@@ -115,7 +115,10 @@ FIELD_LABELS = {
     "message_laml_application_id": ("cXML application id for texts", ""),
     "message_relay_topic": ("Relay topic for texts", ""),
     "message_relay_context": ("Relay context for texts", "Deprecated by SignalWire."),
-    "message_relay_application": ("Relay application for texts", ""),
+    "message_relay_application": (
+        "Relay application for texts",
+        "SignalWire does not show this value back: leave it empty to keep the current one.",
+    ),
     "trunk_sid": (
         "SIP trunk",
         "Send calls to an Elastic SIP Trunk instead. Clears the voice application.",
@@ -192,6 +195,10 @@ MESSAGE_HANDLER_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     MessageHandler.RELAY_TOPIC: (("message_relay_topic",), ()),
     MessageHandler.RELAY_CONTEXT: (("message_relay_context",), ()),
 }
+
+# Accepted by PUT but never echoed back (API.md §1.3): the form cannot show the current value, so
+# an empty box means "keep it", and it is only required when the handler is newly chosen.
+WRITE_ONLY_FIELDS = ("message_relay_application",)
 
 # Fields holding SignalWire ids (uuids) on REST numbers.
 REST_UUID_FIELDS = (
@@ -465,6 +472,8 @@ class ConfigureForm(forms.Form):
             return {"name"}
         required = set(CALL_HANDLER_FIELDS.get(self.call_handler, ((), ()))[0])
         required |= set(MESSAGE_HANDLER_FIELDS.get(self.message_handler, ((), ()))[0])
+        if self.message_handler == self.current.get("message_handler"):
+            required -= set(WRITE_ONLY_FIELDS)
         return required
 
     def clean(self):
@@ -514,7 +523,9 @@ class ConfigureForm(forms.Form):
         return {
             f: self.cleaned_data[f]
             for f in self.shown_fields()
-            if f in self.cleaned_data and not values_equal(f, self.cleaned_data[f], against.get(f))
+            if f in self.cleaned_data
+            and not values_equal(f, self.cleaned_data[f], against.get(f))
+            and not (f in WRITE_ONLY_FIELDS and self.cleaned_data[f] == "")
         }
 
     def loaded_values(self) -> dict[str, Any] | None:

@@ -329,3 +329,13 @@ def test_viewer_gets_403_naming_support(viewer_client, rest_account, make_number
         assert "Support" in text(response)
     response = viewer_client.post(reverse("configure:check_webhook"), {"url": "https://x.example"})
     assert response.status_code == 403
+
+
+def test_write_only_relay_application_for_texts_is_kept_when_left_empty(
+    support_client, rest_account, make_number, fake_upstream
+):
+    # SignalWire accepts message_relay_application but never echoes it back.
+    number = make_number(rest_account, message_handler="relay_application")
+    response = support_client.post(edit_url(number), form_data(number, name="Renamed"))
+    assert response.status_code == 302
+    assert fake_upstream.updates()[-1][2] == {"name": "Renamed"}
