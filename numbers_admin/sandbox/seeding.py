@@ -60,7 +60,13 @@ def _nanp_prefixes() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(local exchanges, toll-free exchanges) as (country, "NPANXX"), checked once each."""
     rng = random.Random(7)  # noqa: S311 - stable sample, not secrets
     local = []
-    exchanges = [(npa, nxx) for npa, ex in stock._nanp_exchanges().items() for nxx, _, _ in ex]
+    exchanges = sorted(
+        {
+            (npa, (start + "234")[:3] if start else "234")
+            for npa, ex in stock._nanp_exchanges().items()
+            for start, _, _ in ex
+        }
+    )
     rng.shuffle(exchanges)
     for npa, nxx in exchanges:
         parsed = phonenumbers.parse(f"+1{npa}{nxx}4821", None)

@@ -60,19 +60,34 @@ class Available:
 
 @lru_cache(maxsize=1)
 def _nanp_exchanges() -> dict[str, list[tuple[str, str, str]]]:
-    """NPA → [(NXX, city, state/province code)] from the geocoder's NPA-NXX entries."""
+    """NPA → [(start of the NXX, city, state/province code)] from the geocoder's entries.
+
+    The geocoder names a whole area code ("1212" → "New York, NY"), part of it ("15032" →
+    "Portland, OR") or one exchange ("1503259" → "Beaverton, OR"); the NXX start is what follows
+    the area code in the key (possibly empty).
+    """
     by_npa: dict[str, list[tuple[str, str, str]]] = {}
     for key, names in GEOCODE_DATA.items():
-        if len(key) != 7 or key[0] != "1":
+        if not 4 <= len(key) <= 7 or key[0] != "1" or key[1:4] in TOLL_FREE_NPAS:
             continue
-        name = names.get("en", "")
-        city, sep, state = name.rpartition(", ")
-        if not sep or len(state) != 2 or key[1:4] in TOLL_FREE_NPAS:
+        city, sep, state = names.get("en", "").rpartition(", ")
+        if not sep or len(state) != 2:
             continue
-        by_npa.setdefault(key[1:4], []).append((key[4:7], city, state))
+        by_npa.setdefault(key[1:4], []).append((key[4:], city, state))
     for exchanges in by_npa.values():
         exchanges.sort()
     return by_npa
+
+
+def _location(parsed, npa: str) -> tuple[str, str] | None:
+    """(city, state) for a North American number: the geocoder's, else its area's first city."""
+    from phonenumbers import geocoder
+
+    city, sep, state = geocoder.description_for_number(parsed, "en").rpartition(", ")
+    if sep and len(state) == 2:
+        return city, state
+    exchanges = _nanp_exchanges().get(npa)
+    return (exchanges[0][1], exchanges[0][2]) if exchanges else None
 
 
 @lru_cache(maxsize=1)
@@ -138,13 +153,11 @@ def describe(space: str, e164: str) -> Available | None:
     national = str(parsed.national_number)
     locality = region = rate_center = lata = None
     if parsed.country_code == 1 and kind == LOCAL:
-        exchanges = _nanp_exchanges().get(national[:3])
-        if not exchanges:
+        where = _location(parsed, national[:3])
+        if where is None:
             return None
-        match = [e for e in exchanges if e[0] == national[3:6]]
-        # Exchanges the geocoder does not name take the area code's first named city.
-        _, city, region = match[0] if match else exchanges[0]
-        locality, rate_center, lata = city, city.upper()[:10], _lata(national[:3])
+        locality, region = where
+        rate_center, lata = locality.upper()[:10], _lata(national[:3])
     elif country == "GB" and kind == LOCAL:
         from phonenumbers import geocoder
 
@@ -176,9 +189,8 @@ def in_stock(space: str, e164: str) -> Available | None:
 
 def example_unavailable(space: str, npa: str = "503") -> str:
     """A valid number in ``npa`` that the stock never offers (for tests of a failed purchase)."""
-    nxx = _nanp_exchanges()[npa][0][0]
     for line in range(10000):
-        e164 = f"+1{npa}{nxx}{line:04d}"
+        e164 = f"+1{npa}555{line:04d}" if npa == "555" else f"+1{npa}234{line:04d}"
         if describe(space, e164) and not _in_stock_hash(space, e164):
             return e164
     raise LookupError(npa)
@@ -237,14 +249,25 @@ def _place(rng: random.Random, national: list[str], pattern: Pattern, fixed_pref
     return True
 
 
-def _nanp_candidates(space, npas, kind, pattern, rng):
+def _nanp_candidates(space, npas, kind, pattern, rng, city=None, region=None):
     exchanges = _nanp_exchanges()
+    choices = {
+        npa: [
+            e
+            for e in exchanges.get(npa, [])
+            if (not city or e[1].lower() == city) and (not region or e[2] == region)
+        ]
+        or exchanges.get(npa, [])
+        for npa in npas
+    }
     for _ in range(_MAX_ATTEMPTS):
         npa = rng.choice(npas)
         if kind == TOLL_FREE:
             nxx = str(rng.randint(200, 999))
         else:
-            nxx = rng.choice(exchanges[npa])[0]
+            start = rng.choice(choices[npa])[0]
+            nxx = start or str(rng.randint(2, 9))
+            nxx += "".join(str(rng.randint(0, 9)) for _ in range(3 - len(nxx)))
         national = list(f"{npa}{nxx}{rng.randint(0, 9999):04d}")
         if pattern and not _place(rng, national, pattern, 3):
             return
@@ -300,7 +323,15 @@ def search(
             npas = [n for n in npas if all(a in ("*", b) for a, b in zip(head, n, strict=False))]
         if not npas:
             return []
-        candidates = _nanp_candidates(space, npas, kind, pattern, rng)
+        candidates = _nanp_candidates(
+            space,
+            npas,
+            kind,
+            pattern,
+            rng,
+            city=city.strip().lower() if city else None,
+            region=region.upper() if region else None,
+        )
     elif country == "GB":
         if area_code or city:
             return []
