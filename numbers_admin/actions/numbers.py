@@ -8,7 +8,7 @@ Each edit is one audit event ("edit") with the field-by-field before → after.
 from numbers_admin import audit, mirror
 from numbers_admin.models import AuditEvent, PhoneNumber, Tag
 from numbers_admin.upstream import client_for
-from numbers_admin.upstream.errors import UpstreamError
+from numbers_admin.upstream.errors import OutcomeUnknown, UpstreamError
 
 
 class NameNotSaved(Exception):
@@ -38,16 +38,11 @@ def edit_number(
         client = client_for(phone_number.account)
         try:
             result = client.update(phone_number.upstream_id, {"name": name})
+        except OutcomeUnknown as error:
+            # A rename is safe to check: read the number back and believe what the carrier has.
+            result = _read_back(client, phone_number, name, error, user)
         except UpstreamError as error:
-            audit.record(
-                action=AuditEvent.Action.EDIT,
-                actor=user,
-                phone_number=phone_number,
-                changes={"name": [phone_number.name, name]},
-                outcome=AuditEvent.Outcome.FAILED,
-                message=error.message,
-                request_id=error.request_id or getattr(client, "last_request_id", ""),
-            )
+            _record_failure(phone_number, name, error, user, client)
             raise NameNotSaved(error) from error
         request_id = client.last_request_id
         before = phone_number.name
@@ -76,3 +71,36 @@ def edit_number(
             request_id=request_id,
         )
     return changes
+
+
+def _record_failure(phone_number, name, error, user, client, outcome=AuditEvent.Outcome.FAILED):
+    audit.record(
+        action=AuditEvent.Action.EDIT,
+        actor=user,
+        phone_number=phone_number,
+        changes={"name": [phone_number.name, name]},
+        outcome=outcome,
+        message=error.message,
+        request_id=error.request_id or getattr(client, "last_request_id", ""),
+    )
+
+
+def _read_back(client, phone_number, name, error, user) -> dict:
+    """After an unclear answer to a rename: the number as the carrier now has it, if it took the
+    new name; otherwise the mirror is refreshed and NameNotSaved raised with a plain reason."""
+    try:
+        current = client.get(phone_number.upstream_id)
+    except UpstreamError:
+        _record_failure(phone_number, name, error, user, client, AuditEvent.Outcome.UNKNOWN)
+        raise NameNotSaved(error) from error
+    if current.get("name") == name:
+        return current
+    mirror.save_from_upstream(phone_number.account, current)
+    phone_number.refresh_from_db()
+    refused = UpstreamError(
+        "The carrier answered with an error and the number still has its old name there. "
+        "Nothing was changed; try again in a few minutes.",
+        request_id=error.request_id,
+    )
+    _record_failure(phone_number, name, refused, user, client)
+    raise NameNotSaved(refused) from error
