@@ -75,7 +75,7 @@ def test_viewer_sees_tags_and_notes_but_no_buttons(viewer_client, number):
     html = _page(viewer_client, number)
     assert "Printed on flyers." in html and ">vip<" in html
     assert "Change routing" not in html and "Release…" not in html
-    assert 'action="/numbers/%d/edit/"' % number.pk not in html
+    assert f'action="/numbers/{number.pk}/edit/"' not in html
 
 
 def test_support_sees_change_routing_admin_sees_release(support_client, admin_user, number):
