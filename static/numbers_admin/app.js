@@ -11,6 +11,11 @@
     var active = document.activeElement;
     if (active && active !== document.body && target.contains(active) === false &&
         active.closest("[data-keep-focus]")) return;
+    // hx-swap="outerHTML" replaces the target: the event still names the old, detached element,
+    // and focusing inside it does nothing (focus fell to <body>). Use its replacement, by id.
+    // (Found by the browser journeys, tests/e2e.)
+    if (!target.isConnected && target.id) target = document.getElementById(target.id);
+    if (!target) return;
     var focusable = target.querySelector("[data-autofocus]") || target;
     if (!focusable.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(focusable.tagName)) {
       focusable.setAttribute("tabindex", "-1");
