@@ -400,6 +400,8 @@ def rollback_changes(event: AuditEvent, current: dict[str, Any]) -> dict[str, An
         if f not in updatable or not isinstance(pair, list | tuple) or len(pair) != 2:
             continue
         value = pair[0]
+        if f == "call_handler" and value in FABRIC_ONLY_CALL_HANDLERS:
+            continue  # only Fabric phone routes can set these (API.md §2.1)
         if f == "voice_caller_id_lookup":
             value = bool(value)
         elif value is None:
