@@ -18,8 +18,7 @@ JSON = r"(?:\.json)?$"
 UUIDISH = r"(?P<sid>[^/.]+)"
 COUNTRY = r"(?P<country>[A-Za-z]{2})"
 
-urlpatterns = [
-    path("faults/", views_faults.faults_page, name="faults"),
+api_urlpatterns = [
     # SignalWire Space REST API
     path(REST + "phone_numbers", views_rest.phone_numbers, name="rest_phone_numbers"),
     path(REST + "phone_numbers/search", views_rest.search, name="rest_search"),
@@ -52,3 +51,5 @@ urlpatterns = [
     ),
     re_path(r"^twilio/(?P<rest>.*)$", compat.twilio_unknown),
 ]
+
+urlpatterns = [path("faults/", views_faults.faults_page, name="faults"), *api_urlpatterns]
