@@ -53,14 +53,11 @@ def _refuse_private(host: str, port: int) -> None:
         raise Refused(f"The name {host} could not be found (DNS): {error.strerror}.") from None
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if (
-            address.is_private
-            or address.is_loopback
-            or address.is_link_local
-            or address.is_multicast
-            or address.is_reserved
-            or address.is_unspecified
-        ):
+        if address.version == 6 and address.ipv4_mapped:
+            address = address.ipv4_mapped  # ::ffff:10.0.0.1 is 10.0.0.1
+        # is_global is False for private, loopback, link-local, reserved, unspecified and shared
+        # (carrier-grade NAT) ranges; multicast is checked on its own.
+        if not address.is_global or address.is_multicast:
             raise Refused(
                 f"{host} points to a private or internal address ({address}). The carrier "
                 "cannot reach it either, so the dashboard does not check it."

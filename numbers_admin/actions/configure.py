@@ -359,6 +359,11 @@ def run_bulk_configure(job_id: int) -> None:
                 item.status, item.message, failed = JobItem.Status.FAILED, str(error), True
             except UpstreamError as error:
                 item.status, item.message, failed = JobItem.Status.FAILED, error.message, True
+            except Exception:
+                # One number's unexpected failure must not stop the others; the log has details.
+                logger.exception("Bulk configure job %s: number %s failed", job.pk, number.pk)
+                item.status, failed = JobItem.Status.FAILED, True
+                item.message = "An unexpected error stopped this number; nothing more was sent."
             else:
                 if event is None:
                     item.status = JobItem.Status.UNCHANGED

@@ -292,13 +292,10 @@ def rollback(request, pk, event_id):
     error_message = ""
     warning = ""
     if request.method == "POST":
-        planned = (
-            signing.loads(request.POST.get("plan", ""), salt="configure.rollback")
-            if (request.POST.get("plan"))
-            else None
-        )
-        if planned is None:
-            raise Http404
+        try:
+            planned = signing.loads(request.POST.get("plan", ""), salt="configure.rollback")
+        except signing.BadSignature:
+            raise Http404 from None
         try:
             result = actions.apply_planned(
                 number,

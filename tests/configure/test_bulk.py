@@ -304,3 +304,27 @@ def test_replace_limited_to_a_selection(support_client, rest_account, make_numbe
     )
     support_client.post(_apply_url(_preview_url(response)))
     assert [c[1] for c in fake_upstream.updates()] == [a.upstream_id]
+
+
+def test_one_numbers_unexpected_error_does_not_stop_the_job(
+    support_client, rest_account, make_number, fake_upstream, monkeypatch
+):
+    numbers = [make_number(rest_account, i) for i in range(2)]
+    real = actions.apply_planned
+    calls = []
+
+    def flaky(number, *args, **kwargs):
+        calls.append(number.pk)
+        if len(calls) == 1:
+            raise KeyError("boom")
+        return real(number, *args, **kwargs)
+
+    monkeypatch.setattr(actions, "apply_planned", flaky)
+    response = support_client.post(
+        reverse("configure:bulk"),
+        {"selected": [n.pk for n in numbers], "call_request_method": "GET"},
+    )
+    support_client.post(_apply_url(_preview_url(response)))
+    job = Job.objects.get()
+    assert job.status == "succeeded" and job.failed == 1
+    assert sorted(job.items.values_list("status", flat=True)) == ["failed", "succeeded"]

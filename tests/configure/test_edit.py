@@ -1,5 +1,7 @@
 """Configuring one number: handler rules, read-merge-write, stale forms, errors, audit."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -339,3 +341,14 @@ def test_write_only_relay_application_for_texts_is_kept_when_left_empty(
     response = support_client.post(edit_url(number), form_data(number, name="Renamed"))
     assert response.status_code == 302
     assert fake_upstream.updates()[-1][2] == {"name": "Renamed"}
+
+
+def test_enter_in_a_field_saves_rather_than_checking_a_webhook(
+    support_client, rest_account, make_number
+):
+    # Browsers submit with the form's first submit button when Enter is pressed in a text box.
+    number = make_number(rest_account)
+    body = support_client.get(edit_url(number)).content.decode()
+    form = body[body.index('id="configure-form"') :]
+    first_button = re.search(r"<button[^>]*>", form).group(0)
+    assert 'name="save"' in first_button, first_button

@@ -127,3 +127,17 @@ def test_viewer_cannot_roll_back(viewer_client, rest_account, make_number):
     )
     assert response.status_code == 403
     assert "Support" in text(response)
+
+
+def test_tampered_rollback_plan_is_refused(
+    support_client, rest_account, make_number, fake_upstream
+):
+    number = make_number(rest_account)
+    event = audit.record(
+        action=AuditEvent.Action.CONFIGURE, phone_number=number, changes={"name": ["x", "y"]}
+    )
+    response = support_client.post(
+        reverse("configure:rollback", args=[number.pk, event.pk]), {"plan": "forged"}
+    )
+    assert response.status_code == 404
+    assert fake_upstream.updates() == []

@@ -178,3 +178,16 @@ def test_check_rejects_a_non_web_address(support_client):
         support_client.post(reverse("configure:check_webhook"), {"url": "ftp://example.com/x"})
     )
     assert "Enter a full web address" in body
+
+
+@override_settings(WEBHOOK_CHECK_ALLOW_PRIVATE=False)
+def test_ipv4_mapped_private_address_is_refused(monkeypatch):
+    monkeypatch.setattr(
+        webhook_check.socket,
+        "getaddrinfo",
+        lambda *a, **k: [
+            (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::ffff:10.0.0.1", 80, 0, 0))
+        ],
+    )
+    result = check_webhook("http://sneaky.example.com/")
+    assert not result.ok and "10.0.0.1" in result.message
