@@ -29,9 +29,15 @@ def canonical(n: int, **overrides) -> dict:
         call_handler="laml_webhooks",
         call_request_url=f"https://example.com/voice/{n}",
         call_request_method="POST",
-        raw_payload={"id": str(uuid.UUID(int=n + 1)), "number": f"+1415555{n:04d}"},
     )
     values.update(overrides)
+    if "raw_payload" not in overrides:
+        # Like a real client: the body as received, from which every other field was mapped.
+        values["raw_payload"] = {
+            k: (v.isoformat() if isinstance(v, datetime.datetime) else v)
+            for k, v in values.items()
+            if k != "raw_payload"
+        }
     return values
 
 
