@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from numbers_admin import audit, crypto
@@ -89,6 +90,8 @@ def _save(request, form: AccountForm, account: Account) -> Account:
     return account
 
 
+# sensitive_post_parameters: an error report for a crash here must not carry the token.
+@sensitive_post_parameters("token")
 @require_http_methods(["GET", "POST"])
 @permission_required("numbers_admin.add_account")
 def account_add(request):
@@ -104,6 +107,7 @@ def account_add(request):
     )
 
 
+@sensitive_post_parameters("token")
 @require_http_methods(["GET", "POST"])
 @permission_required("numbers_admin.change_account")
 def account_edit(request, pk):

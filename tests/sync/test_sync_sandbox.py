@@ -1,8 +1,10 @@
 """Sync and connection tests against the sandbox over a real socket (live_server)."""
 
 import datetime
+import logging
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone
@@ -91,8 +93,9 @@ def test_second_sync_click_while_running_shows_the_running_job(
 
 
 def test_test_connection_good_and_bad_token(
-    client, admin_user, signalwire_account, sandbox_requests
+    client, admin_user, signalwire_account, sandbox_requests, caplog
 ):
+    caplog.set_level(logging.DEBUG)
     client.force_login(admin_user)
     url = reverse("accounts:test", args=[signalwire_account.pk])
 
@@ -112,3 +115,5 @@ def test_test_connection_good_and_bad_token(
     assert "refused our credentials" in signalwire_account.last_check_message
     assert "Not working" in body and "refused our credentials" in body
     assert "PTwrong0token" not in body
+    assert "PTwrong0token" not in caplog.text
+    assert settings.SANDBOX_SIGNALWIRE_TOKEN not in caplog.text
