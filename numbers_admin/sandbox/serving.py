@@ -30,6 +30,11 @@ from numbers_admin.sandbox.wire import compat_error, rest_error, rest_status, tw
 Kind = SandboxFault.Kind
 REST, COMPAT, TWILIO_API = "rest", "compat", "twilio"
 
+# The request log is for tests and the demo, not an archive: every PRUNE_EVERY requests, rows
+# older than the newest LOG_KEEP are deleted, so a long demo does not grow the table forever.
+LOG_KEEP = 50_000
+PRUNE_EVERY = 1_000
+
 
 class ConnectionDropped(ConnectionError):
     """Raised where no socket can be closed (Django's test Client): the request got no answer."""
@@ -258,6 +263,8 @@ def endpoint(api: str):
                 status=response.status_code if fault not in ("drop", "commit_then_drop") else None,
                 fault=fault,
             )
+            if log.pk % PRUNE_EVERY == 0:
+                SandboxRequest.objects.filter(pk__lte=log.pk - LOG_KEEP).delete()
             return response
 
         return wrapper

@@ -514,3 +514,14 @@ def test_every_request_is_logged(api, seven):
     assert purchases.count() == 7
     assert all(r.status == 200 and r.api == "rest" for r in purchases)
     assert '"number"' in purchases.first().body
+
+
+def test_request_log_is_pruned(api, monkeypatch):
+    from numbers_admin.sandbox import serving
+    from numbers_admin.sandbox.models import SandboxRequest
+
+    monkeypatch.setattr(serving, "PRUNE_EVERY", 1)
+    monkeypatch.setattr(serving, "LOG_KEEP", 3)
+    for _ in range(6):
+        api.rest("GET", "/phone_numbers")
+    assert SandboxRequest.objects.count() == 3
