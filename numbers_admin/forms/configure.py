@@ -128,7 +128,31 @@ FIELD_LABELS = {
         "Twilio charges for each lookup.",
     ),
     "e911_address_id": ("Emergency address", "The id of a validated emergency (E911) address."),
-    "emergency_status": ("Emergency calling", "Whether 911 calls use the emergency address."),
+    "emergency_status": (
+        "Use the emergency address",
+        "Whether 911 calls from this number use the emergency address.",
+    ),
+}
+
+
+# Where Twilio's words differ from SignalWire's.
+TWILIO_LABELS = {
+    "call_laml_application_id": (
+        "Voice application (TwiML App) SID",
+        "A TwiML App that answers calls: AP followed by 32 characters.",
+    ),
+    "message_laml_application_id": (
+        "Messaging application (TwiML App) SID",
+        "A TwiML App that receives texts: AP followed by 32 characters.",
+    ),
+    "trunk_sid": (
+        "SIP trunk SID",
+        "Send calls to an Elastic SIP Trunk instead (TK…). Clears the voice application.",
+    ),
+    "e911_address_id": (
+        "Emergency address SID",
+        "A validated emergency address: AD followed by 32 characters.",
+    ),
 }
 
 
@@ -339,6 +363,8 @@ def display(value: Any) -> str:
 
 def _make_field(field: str, provider: str) -> forms.Field:
     label, help_text = FIELD_LABELS.get(field, (field, ""))
+    if provider == Provider.TWILIO and field in TWILIO_LABELS:
+        label, help_text = TWILIO_LABELS[field]
     if provider != Provider.SIGNALWIRE_REST and field in COMPAT_FIELDS:
         wire = COMPAT_FIELDS[field][0]
         help_text = f"{help_text} ({wire})".strip()

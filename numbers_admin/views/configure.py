@@ -123,7 +123,11 @@ def _fill_missing(data: QueryDict, current: dict[str, Any]) -> QueryDict:
 def _render_edit(request, number, form, *, status=200, **extra):
     context = _edit_context(number, form, **extra)
     if request.htmx:
-        return render(request, "configure/edit.html#form", context, status=status)
+        html = render_to_string("configure/edit.html#form", context, request=request)
+        if request.method == "POST":
+            # The number was just read from the carrier: the summary beside the form follows.
+            html += render_to_string("configure/edit.html#summary_oob", context, request=request)
+        return HttpResponse(html, status=status)
     return render(request, "configure/edit.html", context, status=status)
 
 

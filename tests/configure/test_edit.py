@@ -319,6 +319,21 @@ def test_htmx_save_swaps_summary_and_announces_success(
     assert "<html" not in body
 
 
+def test_htmx_conflict_also_refreshes_the_summary(
+    support_client, rest_account, make_number, fake_upstream
+):
+    number = make_number(rest_account)
+    page = support_client.get(edit_url(number))
+    data = form_data(number, loaded_state=loaded_state_from(page), name="Mine")
+    fake_upstream.numbers[number.upstream_id]["call_request_url"] = "https://theirs.example.com/v"
+    response = support_client.post(edit_url(number), data, headers={"HX-Request": "true"})
+    body = text(response)
+    assert "changed by someone else" in body
+    summary = body[body.index('id="routing-summary"') :]
+    assert 'hx-swap-oob="true"' in summary
+    assert "Calls go to https://theirs.example.com/v by POST." in summary
+
+
 def test_viewer_gets_403_naming_support(viewer_client, rest_account, make_number):
     number = make_number(rest_account)
     for url in (

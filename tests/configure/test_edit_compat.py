@@ -21,23 +21,25 @@ def test_compat_form_shows_every_field_with_plain_labels_and_wire_names(
     support_client, compat_number
 ):
     body = text(support_client.get(edit_url(compat_number)))
+    twilio = compat_number.account.provider == "twilio"
+    app = "Voice application (TwiML App) SID" if twilio else "cXML application id"
+    sms_app = "Messaging application (TwiML App) SID" if twilio else "cXML application id for texts"
     for label, wire in [
         ("Name", "FriendlyName"),
         ("Calls webhook URL", "VoiceUrl"),
         ("Calls webhook method", "VoiceMethod"),
         ("Calls backup webhook URL", "VoiceFallbackUrl"),
         ("Call status updates URL", "StatusCallback"),
-        ("cXML application id", "VoiceApplicationSid"),
+        (app, "VoiceApplicationSid"),
         ("Texts webhook URL", "SmsUrl"),
         ("Texts backup webhook URL", "SmsFallbackUrl"),
-        ("cXML application id for texts", "SmsApplicationSid"),
+        (sms_app, "SmsApplicationSid"),
         ("Receive incoming calls", "VoiceReceiveMode"),
         ("Emergency address", "EmergencyAddressSid"),
     ]:
         assert label in body and wire in body, label
     # There are no handlers on these APIs.
     assert 'name="call_handler"' not in body
-    twilio = compat_number.account.provider == "twilio"
     assert ("TrunkSid" in body) is twilio
     assert ("VoiceCallerIdLookup" in body) is twilio
     assert ("EmergencyStatus" in body) is twilio
