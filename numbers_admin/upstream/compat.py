@@ -38,6 +38,7 @@ from numbers_admin.upstream.errors import (
 )
 from numbers_admin.upstream.http import HttpClient
 from numbers_admin.upstream.signalwire import possible_at_from
+from numbers_admin.upstream.signalwire import sentence as as_sentence
 
 _SEARCH_SEGMENTS = {"local": "Local", "toll_free": "TollFree", "mobile": "Mobile"}
 _URL_FIELDS = ("VoiceUrl", "VoiceFallbackUrl", "StatusCallback", "SmsUrl", "SmsFallbackUrl")
@@ -173,7 +174,9 @@ def make_error_mapper(vendor: str):
                 "21421": "The carrier says this phone number is not valid to buy.",
                 "21452": "There are no numbers left to buy in that area code. Try another.",
             }.get(code)
-            return NotAvailable(sentence, **common)
+            # 21421 ("PhoneNumber is invalid") is still about the number asked for.
+            number_errors = {"number": [message]} if code == "21421" else None
+            return NotAvailable(sentence, field_errors=number_errors, **common)
         if not twilio and code == "21421":
             return Invalid(
                 "Give a number (or an area code) to buy.",
@@ -185,7 +188,9 @@ def make_error_mapper(vendor: str):
         if code in ("21422", "21452") or ("PhoneNumber" in sent and _NOT_AVAILABLE.search(message)):
             return NotAvailable(**common)
         field_errors = _field_errors(code, message, sent)
-        sentence = _SENTENCES.get(code) or f"{vendor} did not accept the request: {message}"
+        sentence = _SENTENCES.get(code) or as_sentence(
+            f"{vendor} did not accept the request: {message}"
+        )
         return Invalid(sentence, field_errors=field_errors, **common)
 
     return compat_error

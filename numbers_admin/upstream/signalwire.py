@@ -60,6 +60,11 @@ _WAIT_UNTIL = re.compile(
 )
 
 
+def sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def possible_at_from(text: str):
     """The date in "Please wait until 2025-06-18 05:49:47 UTC to release…", as aware UTC."""
     match = _WAIT_UNTIL.search(text or "")
@@ -103,7 +108,8 @@ def rest_error(
         elif body.get("message"):
             items = [{"detail": str(body["message"]), "code": body.get("code", "")}]
     details = [str(i.get("detail") or i.get("message") or i.get("title") or "") for i in items]
-    detail = " ".join(d for d in details if d) or text[:300]
+    # The provider's words verbatim (several errors joined), for the audit log and support.
+    detail = "; ".join(d for d in details if d) or text[:300]
     codes = [str(i.get("code") or "") for i in items]
     # REST puts the HTTP status in ``code``; a semantic code (e.g. purchased_too_recently) is
     # kept when present, as it says more.
@@ -148,7 +154,9 @@ def rest_error(
         only = next(iter(sent))
         field_errors[_ATTRIBUTE_NAMES.get(only, only)] = [detail]
     return Invalid(
-        f"SignalWire did not accept the request: {detail}", field_errors=field_errors, **common
+        sentence(f"SignalWire did not accept the request: {detail}"),
+        field_errors=field_errors,
+        **common,
     )
 
 

@@ -117,6 +117,9 @@ def test_rest_search_400_for_a_bad_filter_is_invalid():
     with pytest.raises(errors.Invalid) as caught:
         rest_client().search_available(SearchQuery(starts_with="12"))
     assert caught.value.field_errors == {"starts_with": ["Starts with must be 3 to 7 digits"]}
+    assert caught.value.message == (
+        "SignalWire did not accept the request: Starts with must be 3 to 7 digits."
+    )
 
 
 @responses.activate
@@ -324,6 +327,8 @@ def test_twilio_number_cannot_be_had(code, message):
         twilio_client().purchase("+15005550000")
     _check_common(caught.value, status=400, code=str(code))
     assert caught.value.detail == message
+    if code == 21421:  # "PhoneNumber is invalid": still about the number asked for
+        assert caught.value.field_errors == {"number": [message]}
 
 
 @responses.activate
