@@ -15,7 +15,7 @@ from numbers_admin.forms.configure import (
     CALL_HANDLER_FIELDS,
     FABRIC_ONLY_CALL_HANDLERS,
     MESSAGE_HANDLER_FIELDS,
-    display,
+    display_field,
     label_for,
     normalize,
     updatable_fields,
@@ -179,12 +179,6 @@ class Plan:
     def as_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
 
-    @property
-    def rows(self):
-        return [
-            (label_for(f), display(self.before.get(f)), display(v)) for f, v in self.changes.items()
-        ]
-
 
 def missing_for_handlers(values: dict[str, Any]) -> list[str]:
     """Required fields of the number's handlers that are empty (SignalWire REST numbers)."""
@@ -213,6 +207,10 @@ def plan_number(number: PhoneNumber, wanted: dict[str, Any]) -> Plan:
         before_summary=summarize(current),
     )
     plan.after_summary = plan.before_summary
+    if not number.account.is_enabled:
+        plan.status = "skip"
+        plan.reason = f"The account “{number.account.name}” is switched off in the dashboard."
+        return plan
     if not applicable:
         plan.status = "skip"
         plan.reason = (
@@ -371,7 +369,7 @@ def run_bulk_configure(job_id: int) -> None:
                 else:
                     item.status = JobItem.Status.SUCCEEDED
                     item.message = "; ".join(
-                        f"{label_for(f)}: {display(b)} → {display(a)}"
+                        f"{label_for(f)}: {display_field(f, b)} → {display_field(f, a)}"
                         for f, (b, a) in event.changes.items()
                     )
         item.finished_at = timezone.now()

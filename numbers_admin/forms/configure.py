@@ -348,6 +348,15 @@ def unsign_state(token: str) -> dict[str, Any] | None:
         return None
 
 
+def display_field(field: str, value: Any) -> str:
+    """A value in words: handler choices by their plain label."""
+    if field == "call_handler" and value in CallHandler.values:
+        return CallHandler(value).label
+    if field == "message_handler" and value in MessageHandler.values:
+        return MessageHandler(value).label
+    return display(value)
+
+
 def display(value: Any) -> str:
     if value is None or value == "":
         return "(not set)"

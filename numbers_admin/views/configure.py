@@ -23,7 +23,7 @@ from numbers_admin.forms.configure import (
     ConfigureForm,
     ReplaceForm,
     WebhookCheckForm,
-    display,
+    display_field,
     label_for,
     normalize,
     sign_state,
@@ -199,7 +199,10 @@ def edit(request, pk):
         form.add_error(None, "This form could not be checked against the carrier; reload it.")
         return _render_edit(request, number, form)
 
-    conflicts = [f for f in form.shown_fields() if not values_equal(f, loaded.get(f), fresh.get(f))]
+    # Fields the person saw: those shown now, and those posted (a handler that was swapped out
+    # from under them at the carrier is still theirs to decide about).
+    seen = set(form.shown_fields()) | (set(request.POST) & set(loaded))
+    conflicts = [f for f in loaded if f in seen and not values_equal(f, loaded[f], fresh.get(f))]
     if conflicts:
         # Someone (or something) changed the number since the form was loaded: show what, and
         # let the person choose. The form now carries the new state, so a choice saves.
@@ -212,9 +215,9 @@ def edit(request, pk):
         rows = [
             {
                 "label": label_for(f),
-                "loaded": display(loaded.get(f)),
-                "now": display(fresh.get(f)),
-                "yours": display(form.cleaned_data.get(f, data.get(f))),
+                "loaded": display_field(f, loaded.get(f)),
+                "now": display_field(f, fresh.get(f)),
+                "yours": display_field(f, form.cleaned_data.get(f, data.get(f))),
             }
             for f in conflicts
         ]
@@ -235,7 +238,8 @@ def edit(request, pk):
         number.refresh_from_db()
         return _render_edit(request, number, form, upstream_error=error.message)
     words = "; ".join(
-        f"{label_for(f)}: {display(b)} → {display(a)}" for f, (b, a) in event.changes.items()
+        f"{label_for(f)}: {display_field(f, b)} → {display_field(f, a)}"
+        for f, (b, a) in event.changes.items()
     )
     messages.success(request, f"Saved {number}. {words}".strip())
     return _after_save(request, number)
@@ -337,7 +341,10 @@ def rollback(request, pk, event_id):
         {"restore": restore, "expected": {f: current.get(f) for f in restore}},
         salt="configure.rollback",
     )
-    rows = [(label_for(f), display(current.get(f)), display(v)) for f, v in restore.items()]
+    rows = [
+        (label_for(f), display_field(f, current.get(f)), display_field(f, v))
+        for f, v in restore.items()
+    ]
     context = {
         "title": f"Restore settings of {number}",
         "number": number,
@@ -393,7 +400,7 @@ def bulk(request):
         changes = form.changes()
         plans = [actions.plan_number(n, changes) for n in numbers]
         description = "Set " + "; ".join(
-            f"{label_for(f)} to {display(v)}" for f, v in changes.items()
+            f"{label_for(f)} to {display_field(f, v)}" for f, v in changes.items()
         )
         token = _store_plan(request, kind="bulk", description=description, plans=plans)
         return redirect("configure:preview", token=token)
@@ -465,7 +472,7 @@ def preview(request, token):
         {
             **p,
             "rows": [
-                (label_for(f), display(p["before"].get(f)), display(v))
+                (label_for(f), display_field(f, p["before"].get(f)), display_field(f, v))
                 for f, v in p["changes"].items()
             ],
         }

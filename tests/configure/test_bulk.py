@@ -328,3 +328,15 @@ def test_one_numbers_unexpected_error_does_not_stop_the_job(
     job = Job.objects.get()
     assert job.status == "succeeded" and job.failed == 1
     assert sorted(job.items.values_list("status", flat=True)) == ["failed", "succeeded"]
+
+
+def test_numbers_of_a_switched_off_account_are_skipped(
+    support_client, rest_account, make_number, fake_upstream
+):
+    number = make_number(rest_account, 1)
+    rest_account.is_enabled = False
+    rest_account.save()
+    response = support_client.post(
+        reverse("configure:bulk"), {"selected": [number.pk], "call_request_method": "GET"}
+    )
+    assert "is switched off in the dashboard" in plain(support_client.get(_preview_url(response)))

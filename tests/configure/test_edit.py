@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from numbers_admin.models import AuditEvent, PhoneNumber
 from tests.configure.fakes import invalid
-from tests.configure.helpers import edit_url, form_data, loaded_state_from, text
+from tests.configure.helpers import edit_url, form_data, loaded_state_from, plain, text
 
 ROOM = "0b6f3c2e-1d4a-4e5f-8a9b-0c1d2e3f4a5b"
 
@@ -367,3 +367,21 @@ def test_enter_in_a_field_saves_rather_than_checking_a_webhook(
     form = body[body.index('id="configure-form"') :]
     first_button = re.search(r"<button[^>]*>", form).group(0)
     assert 'name="save"' in first_button, first_button
+
+
+def test_handler_moved_to_fabric_meanwhile_is_a_conflict_not_a_silent_drop(
+    support_client, rest_account, make_number, fake_upstream
+):
+    number = make_number(rest_account)
+    page = support_client.get(edit_url(number))
+    data = form_data(
+        number, loaded_state=loaded_state_from(page), call_request_url="https://mine.example.com/"
+    )
+    fake_upstream.numbers[number.upstream_id]["call_handler"] = "ai_agent"
+    body = plain(support_client.post(edit_url(number), data))
+    assert "changed by someone else" in body
+    assert (
+        "What happens to calls Send calls to a webhook (cXML) Answer with an AI agent (Fabric)"
+        in body
+    )
+    assert fake_upstream.updates() == []
