@@ -15,6 +15,7 @@ from numbers_admin.forms.configure import (
     CALL_HANDLER_FIELDS,
     FABRIC_ONLY_CALL_HANDLERS,
     MESSAGE_HANDLER_FIELDS,
+    WRITE_ONLY_FIELDS,
     display_field,
     label_for,
     normalize,
@@ -106,6 +107,10 @@ def apply_changes(
         {f: before.get(f) for f in tracked},
         {f: canonical[f] for f in tracked if f in canonical},
     )
+    # Values the carrier accepts but never echoes (API.md §1.3) are recorded as sent.
+    for f in WRITE_ONLY_FIELDS:
+        if f in changes and f not in recorded:
+            recorded[f] = [before.get(f) or "", changes[f]]
     return audit.record(
         action=action,
         actor=user,

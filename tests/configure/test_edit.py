@@ -385,3 +385,24 @@ def test_handler_moved_to_fabric_meanwhile_is_a_conflict_not_a_silent_drop(
         in body
     )
     assert fake_upstream.updates() == []
+
+
+def test_write_only_value_is_recorded_in_the_audit_as_sent(
+    support_client, rest_account, make_number, fake_upstream, monkeypatch
+):
+    number = make_number(rest_account)
+    real_update = fake_upstream.client_for(rest_account).__class__.update
+
+    def update_without_echo(self, upstream_id, changes):
+        answer = real_update(self, upstream_id, changes)
+        answer["message_relay_application"] = ""  # SignalWire does not echo it
+        return answer
+
+    monkeypatch.setattr(
+        fake_upstream.client_for(rest_account).__class__, "update", update_without_echo
+    )
+    data = form_data(number, message_handler="relay_application")
+    data["message_relay_application"] = "texts-app"
+    assert support_client.post(edit_url(number), data).status_code == 302
+    event = AuditEvent.objects.get(action="configure")
+    assert event.changes["message_relay_application"] == ["", "texts-app"]
