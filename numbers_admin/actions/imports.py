@@ -5,8 +5,10 @@ Each number is an ``Operation`` (see ``actions.purchase``): a bulk item carries 
 sending the import again; one interrupted mid-call is looked up before anything else happens.
 """
 
+import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from django.db.models import Q
 from django.tasks import task
@@ -24,6 +26,7 @@ from numbers_admin.actions.purchase import (
 )
 from numbers_admin.models import Account, AuditEvent, Job, JobItem, Operation, PhoneNumber
 from numbers_admin.pacing import Pacer
+from numbers_admin.upstream.errors import RateLimited
 
 TWILIO_IMPORT_SENTENCE = (
     "Twilio accounts bring numbers from other carriers through Twilio's Hosted Numbers service, "
@@ -109,26 +112,99 @@ def settle_import(op: Operation, client) -> str | None:
 
 # --- Running a job's items (shared with bulk release) -------------------------------------------
 
+# A carrier round trip takes a while (50 ms and more); one worker would spend that waiting and
+# fall behind the account's pace. A few workers share one pacer, so the *rate* stays the account's.
+MAX_WORKERS = 8
 
-def run_job_items(job: Job, handle: Callable[[JobItem], tuple[str, str]]) -> Job:
-    """Work through the job's pending items in order; ``handle(item)`` returns (status, message).
-    Safe to call again after a restart: finished items are skipped."""
+
+class SharedPacer(Pacer):
+    """A ``Pacer`` several worker threads of one job share: each call takes the next free slot,
+    and a 429 seen by any worker pushes every worker's next slot back."""
+
+    def __init__(self, requests_per_second: float, **kwargs):
+        super().__init__(requests_per_second, **kwargs)
+        self._lock = threading.Lock()
+
+    def wait_turn(self) -> None:
+        with self._lock:
+            now = self._clock()
+            at = max(now, self._next_at)
+            self._next_at = at + self.interval
+        if at > now:
+            self._sleep(at - now)
+
+    def call(self, fn):
+        for attempt in range(self.max_rate_limit_retries + 1):
+            self.wait_turn()
+            try:
+                return fn()
+            except RateLimited as error:
+                if attempt == self.max_rate_limit_retries:
+                    raise
+                delay = error.retry_after if error.retry_after else min(30.0, 0.5 * 2**attempt)
+                with self._lock:
+                    self._next_at = max(self._next_at, self._clock() + delay)
+        raise AssertionError("unreachable")
+
+
+def workers_for(requests_per_second: float) -> int:
+    """Enough workers to keep the pace with round trips of up to ~0.4 s, never more than 8."""
+    return max(1, min(MAX_WORKERS, round(requests_per_second * 0.4)))
+
+
+def run_job_items(
+    job: Job, handle: Callable[[JobItem], tuple[str, str]], *, workers: int = 1
+) -> Job:
+    """Work through the job's pending items; ``handle(item)`` returns (status, message).
+    Safe to call again after a restart: finished items are skipped. With ``workers`` > 1 the
+    items run on that many threads (the caller's pacer keeps the rate)."""
+    from django.db import connection
+
     Job.objects.filter(pk=job.pk).update(
         status=Job.Status.RUNNING, started_at=job.started_at or timezone.now()
     )
-    for item in job.items.filter(status=JobItem.Status.PENDING).order_by("position"):
-        job.refresh_from_db(fields=["status"])
-        if job.status == Job.Status.CANCELLED:
-            return job
+    pending = list(job.items.filter(status=JobItem.Status.PENDING).order_by("position"))
+    cancelled = threading.Event()
+    progress = {"since": 0}
+    progress_lock = threading.Lock()
+
+    def one(item: JobItem, own_connection: bool):
         try:
-            status, message = handle(item)
-        except Exception as error:  # one bad row must not stop the other 999
-            status, message = JobItem.Status.FAILED, f"Unexpected error: {error}"
-        item.status = status
-        item.message = message
-        item.finished_at = timezone.now()
-        item.save(update_fields=["status", "message", "finished_at", "phone_number"])
-        _count(job)
+            if cancelled.is_set():
+                return
+            if Job.objects.filter(pk=job.pk, status=Job.Status.CANCELLED).exists():
+                cancelled.set()
+                return
+            try:
+                status, message = handle(item)
+            except Exception as error:  # one bad row must not stop the other 999
+                status, message = JobItem.Status.FAILED, f"Unexpected error: {error}"
+            item.status = status
+            item.message = message
+            item.finished_at = timezone.now()
+            item.save(update_fields=["status", "message", "finished_at", "phone_number"])
+            # Progress every few items: counting is a query, the page polls every second or so.
+            with progress_lock:
+                progress["since"] += 1
+                due = progress["since"] >= max(1, workers)
+                if due:
+                    progress["since"] = 0
+            if due:
+                _count(job)
+        finally:
+            if own_connection:
+                connection.close()
+
+    # Inside a transaction (a test, or a caller's atomic block) other threads could not see the
+    # job's rows, so the work stays on this thread.
+    if workers <= 1 or connection.in_atomic_block:
+        for item in pending:
+            one(item, False)
+            if cancelled.is_set():
+                break
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(lambda item: one(item, True), pending))
     _count(job)
     job.refresh_from_db()
     if job.status != Job.Status.CANCELLED:
@@ -196,7 +272,7 @@ def run_bulk_import(job_id: int) -> None:
     job = Job.objects.select_related("account", "created_by").get(pk=job_id)
     account = job.account
     client = client_for(account)
-    pacer = Pacer(account.requests_per_second)
+    pacer = SharedPacer(account.requests_per_second)
     capabilities = (job.params or {}).get("capabilities") or ["sms", "voice", "fax", "mms"]
 
     def handle(item: JobItem):
@@ -213,7 +289,7 @@ def run_bulk_import(job_id: int) -> None:
         )
         return outcome_to_item(item, outcome)
 
-    run_job_items(job, handle)
+    run_job_items(job, handle, workers=workers_for(account.requests_per_second))
 
 
 def start_bulk_import(job: Job) -> None:

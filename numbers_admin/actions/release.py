@@ -4,6 +4,7 @@ A release is an ``Operation`` like a purchase (see ``actions.purchase``), so a r
 confirmation never sends a second DELETE and a lost answer is settled by looking the number up.
 """
 
+import threading
 import uuid
 from datetime import timedelta
 
@@ -11,7 +12,12 @@ from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
 
-from numbers_admin.actions.imports import outcome_to_item, run_job_items
+from numbers_admin.actions.imports import (
+    SharedPacer,
+    outcome_to_item,
+    run_job_items,
+    workers_for,
+)
 from numbers_admin.actions.purchase import Outcome, _follow, begin, client_for, send
 from numbers_admin.models import AuditEvent, Job, JobItem, Operation, PhoneNumber
 from numbers_admin.pacing import Pacer
@@ -172,17 +178,19 @@ def create_bulk_release(*, numbers, user=None) -> Job:
 
 @task
 def run_bulk_release(job_id: int) -> None:
-    job = Job.objects.select_related("created_by").get(pk=job_id)
+    job = Job.objects.select_related("created_by", "account").get(pk=job_id)
     clients, pacers = {}, {}
+    lock = threading.Lock()
 
     def handle(item: JobItem):
         number = item.phone_number
         if number is None:
             return JobItem.Status.FAILED, "This number is no longer in the inventory."
         account = number.account
-        if account.pk not in clients:
-            clients[account.pk] = client_for(account)
-            pacers[account.pk] = Pacer(account.requests_per_second)
+        with lock:  # one client and one pacer per account, shared by the workers
+            if account.pk not in clients:
+                clients[account.pk] = client_for(account)
+                pacers[account.pk] = SharedPacer(account.requests_per_second)
         outcome = release(
             phone_number=number,
             key=item.params["key"],
@@ -193,7 +201,9 @@ def run_bulk_release(job_id: int) -> None:
         )
         return outcome_to_item(item, outcome)
 
-    run_job_items(job, handle)
+    # Several accounts in one job: one worker, so no account is paced by another's rate.
+    workers = workers_for(job.account.requests_per_second) if job.account else 1
+    run_job_items(job, handle, workers=workers)
 
 
 def start_bulk_release(job: Job) -> None:

@@ -191,3 +191,16 @@ def old(days=30):
 
 
 __all__ = ["FakeClient", "fake_client", "make_account", "owned_row", "PhoneNumber", "old"]
+
+
+@pytest.fixture
+def live_admin(transactional_db):
+    """An Admin-role user for tests that run with transactional_db (which flushes the groups the
+    data migration made)."""
+    from django.contrib.auth.models import Group, Permission
+
+    from numbers_admin import roles
+    from tests.conftest import make_user
+
+    roles.sync_roles(Group, Permission)
+    return make_user("ada-live", roles.ADMIN)

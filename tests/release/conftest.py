@@ -1,1 +1,1 @@
-from tests.buy.fakes import fake_client  # noqa: F401
+from tests.buy.fakes import fake_client, live_admin  # noqa: F401
