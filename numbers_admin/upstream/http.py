@@ -93,7 +93,8 @@ def parse_retry_after(value: str | None) -> float | None:
 def nothing_was_sent(error: requests.RequestException) -> bool:
     """True when the connection could not be opened (refused, DNS, connect timeout), so the
     request never left this machine and repeating it cannot do anything twice."""
-    if isinstance(error, requests.ConnectTimeout):
+    if isinstance(error, requests.ConnectTimeout | requests.exceptions.SSLError):
+        # A TLS handshake that failed happened before the request was written.
         return True
     if isinstance(error, requests.ConnectionError):
         reason = error.args[0] if error.args else None

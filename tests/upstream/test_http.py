@@ -229,6 +229,14 @@ def test_purchase_refused_connection_sent_nothing_so_it_is_unavailable(settings)
 
 
 @responses.activate
+def test_purchase_failing_tls_handshake_sent_nothing(settings):
+    settings.UPSTREAM_MAX_RETRIES = 0
+    responses.post(PURCHASE, body=requests.exceptions.SSLError("certificate verify failed"))
+    with pytest.raises(errors.Unavailable):
+        rest_client().purchase("+15035550100")
+
+
+@responses.activate
 def test_purchase_429_is_retried_after_retry_after_because_it_was_not_processed():
     responses.post(PURCHASE, status=429, headers={"Retry-After": "3"}, json={"error": "Slow"})
     responses.post(PURCHASE, json=rest_number(100))
