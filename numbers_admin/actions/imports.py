@@ -20,6 +20,7 @@ from numbers_admin.actions.purchase import (
     _follow,
     _mirror_success,
     begin,
+    bulk_client_for,
     client_for,
     mark,
     send,
@@ -114,7 +115,7 @@ def settle_import(op: Operation, client) -> str | None:
 
 # A carrier round trip takes a while (50 ms and more); one worker would spend that waiting and
 # fall behind the account's pace. A few workers share one pacer, so the *rate* stays the account's.
-MAX_WORKERS = 8
+MAX_WORKERS = 16
 
 
 class SharedPacer(Pacer):
@@ -148,8 +149,9 @@ class SharedPacer(Pacer):
 
 
 def workers_for(requests_per_second: float) -> int:
-    """Enough workers to keep the pace with round trips of up to ~0.4 s, never more than 8."""
-    return max(1, min(MAX_WORKERS, round(requests_per_second * 0.4)))
+    """Enough workers to keep the pace with round trips (plus our own bookkeeping) of up to
+    ~0.8 s each, never more than 16."""
+    return max(1, min(MAX_WORKERS, round(requests_per_second * 0.8)))
 
 
 def run_job_items(
@@ -271,7 +273,7 @@ def create_bulk_import(
 def run_bulk_import(job_id: int) -> None:
     job = Job.objects.select_related("account", "created_by").get(pk=job_id)
     account = job.account
-    client = client_for(account)
+    client = bulk_client_for(account)
     pacer = SharedPacer(account.requests_per_second)
     capabilities = (job.params or {}).get("capabilities") or ["sms", "voice", "fax", "mms"]
 

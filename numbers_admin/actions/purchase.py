@@ -278,10 +278,16 @@ def failure_sentence(op: Operation, error: errors.UpstreamError) -> str:
 # --- Purchase ---------------------------------------------------------------------------------
 
 
-def client_for(account: Account):
+def client_for(account: Account, **http_options):
     from numbers_admin import upstream
 
-    return upstream.client_for(account)
+    return upstream.client_for(account, **http_options)
+
+
+def bulk_client_for(account: Account):
+    """A client for paced bulk work: it does not retry a 429 by itself (an unpaced retry adds to
+    the very burst the carrier refused); the job's pacer retries it in a paced slot instead."""
+    return client_for(account, max_retries=0)
 
 
 def _mirror_success(op: Operation, canonical: dict, user=None) -> str:

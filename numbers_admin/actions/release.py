@@ -18,7 +18,14 @@ from numbers_admin.actions.imports import (
     run_job_items,
     workers_for,
 )
-from numbers_admin.actions.purchase import Outcome, _follow, begin, client_for, send
+from numbers_admin.actions.purchase import (
+    Outcome,
+    _follow,
+    begin,
+    bulk_client_for,
+    client_for,
+    send,
+)
 from numbers_admin.models import AuditEvent, Job, JobItem, Operation, PhoneNumber
 from numbers_admin.pacing import Pacer
 from numbers_admin.upstream import errors
@@ -189,7 +196,7 @@ def run_bulk_release(job_id: int) -> None:
         account = number.account
         with lock:  # one client and one pacer per account, shared by the workers
             if account.pk not in clients:
-                clients[account.pk] = client_for(account)
+                clients[account.pk] = bulk_client_for(account)
                 pacers[account.pk] = SharedPacer(account.requests_per_second)
         outcome = release(
             phone_number=number,

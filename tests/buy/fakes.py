@@ -157,7 +157,7 @@ def _patch(monkeypatch, client):
     from numbers_admin.actions import imports, purchase, release
 
     for module in (purchase, imports, release):
-        monkeypatch.setattr(module, "client_for", lambda account, _c=client: _c, raising=True)
+        monkeypatch.setattr(module, "client_for", lambda account, _c=client, **kw: _c, raising=True)
 
 
 def make_account(name="Main", provider=Provider.SIGNALWIRE_REST, **extra):

@@ -1,0 +1,197 @@
+"""Benchmark of bulk pacing: 1,000 imports against the sandbox at 50 ms latency and 20 requests/s.
+
+    .venv/bin/python bench/bench_pace.py                       # SQLite file in bench/out
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/numbers_admin_pacebench \\
+        .venv/bin/python bench/bench_pace.py --write             # PostgreSQL, recorded
+
+The sandbox is served by ``manage.py runsandbox`` in a child process on a free local port (a real
+socket; the real client with its retries and error mapping), on the same database. The sandbox is
+told to answer every request 50 ms late and to refuse (429) anything beyond 20 requests in any
+second. The bench then runs the real bulk-import task (``actions.imports.run_bulk_import``: one
+``Operation`` per number, the shared pacer at the account's ``requests_per_second`` = 20) over
+1,000 numbers and checks:
+
+- time: the ideal is 1,000 / 20 = 50 s; the run must finish within 1.1 x that (55 s);
+- none lost: every item succeeded and every number is in the sandbox and the local mirror;
+- none duplicated: the sandbox processed exactly one import per number (429s are not processed).
+
+``--write`` appends the figures to ``bench/RESULTS.md`` under "## Pace".
+"""
+
+import argparse
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "bench" / "out"
+RATE = 20.0
+LATENCY_MS = 50
+
+
+def _setup_django():
+    os.environ.setdefault("DEBUG", "true")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "numbers_admin.settings")
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{OUT / 'pace_bench.sqlite3'}")
+    # The bench calls the task directly; nothing is enqueued.
+    os.environ.setdefault("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")
+    OUT.mkdir(parents=True, exist_ok=True)
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    settings.DEBUG = False  # no query logging in the timed code
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_sandbox(port: int):
+    log = open(OUT / "pace_bench_sandbox.log", "w")  # noqa: SIM115 - closed by the caller
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "runsandbox", f"127.0.0.1:{port}", "--no-migrate"],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return proc, log
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("The sandbox server did not start; see bench/out/pace_bench_sandbox.log")
+
+
+def run(count: int, write: bool) -> bool:
+    _setup_django()
+    from django.conf import settings
+    from django.db import connection
+
+    from numbers_admin.actions import imports
+    from numbers_admin.models import Account, JobItem, Operation, PhoneNumber, Provider
+    from numbers_admin.sandbox import faults
+    from numbers_admin.sandbox.models import SandboxNumber, SandboxRequest
+
+    numbers = [f"+1415555{n:04d}" for n in range(count)]
+    # A clean slate: earlier runs' numbers, operations and request log.
+    SandboxNumber.objects.filter(space="signalwire", number__in=numbers).delete()
+    SandboxRequest.objects.filter(space="signalwire").delete()
+    Operation.objects.filter(number__in=numbers).delete()
+    PhoneNumber.objects.filter(number__in=numbers).delete()
+    faults.clear()
+
+    port = _free_port()
+    proc, log = _start_sandbox(port)
+    try:
+        account, _ = Account.objects.update_or_create(
+            name="Pace bench",
+            defaults={
+                "provider": Provider.SIGNALWIRE_REST,
+                "api_root": f"http://127.0.0.1:{port}/sandbox/signalwire",
+                "project_id": settings.SANDBOX_SIGNALWIRE_PROJECT_ID,
+                "requests_per_second": RATE,
+            },
+        )
+        account.set_token(settings.SANDBOX_SIGNALWIRE_TOKEN)
+        account.save()
+        faults.inject("signalwire", "latency", ms=LATENCY_MS)
+        faults.inject("signalwire", "rate_cap", rps=RATE)
+
+        job = imports.create_bulk_import(
+            account=account,
+            rows=[{"number": n, "kind": "local"} for n in numbers],
+            capabilities=["voice", "sms"],
+        )
+        started = time.monotonic()
+        imports.run_bulk_import.call(job.pk)
+        elapsed = time.monotonic() - started
+    finally:
+        faults.clear()
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+
+    job.refresh_from_db()
+    bound = count / RATE
+    items = job.items.all()
+    succeeded = items.filter(status=JobItem.Status.SUCCEEDED).count()
+    in_sandbox = SandboxNumber.objects.filter(space="signalwire", number__in=numbers).count()
+    mirrored = PhoneNumber.objects.in_service().filter(number__in=numbers).count()
+    posts = SandboxRequest.objects.filter(
+        space="signalwire", method="POST", path__contains="imported_phone_numbers"
+    )
+    processed = posts.exclude(status=429).count()
+    refused = posts.filter(status=429).count()
+    lost = count - succeeded
+    duplicated = processed - in_sandbox
+    ok = elapsed <= 1.1 * bound and lost == 0 and duplicated == 0 and in_sandbox == count
+    figures = {
+        "operations": count,
+        "elapsed_s": round(elapsed, 1),
+        "bound_s": bound,
+        "ratio": round(elapsed / bound, 3),
+        "achieved_rps": round(count / elapsed, 2),
+        "succeeded": succeeded,
+        "lost": lost,
+        "duplicated": duplicated,
+        "in_sandbox": in_sandbox,
+        "mirrored": mirrored,
+        "refused_429": refused,
+        "workers": imports.workers_for(RATE),
+        "database": connection.vendor,
+        "ok": ok,
+    }
+    for key, value in figures.items():
+        print(f"{key:>14}: {value}")
+    if write:
+        _write(figures)
+    return ok
+
+
+def _write(f: dict) -> None:
+    path = ROOT / "bench" / "RESULTS.md"
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    machine = f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs (shared)"
+    text = (
+        "\n## Pace\n\n"
+        f"`bench/bench_pace.py` on {stamp}, {f['database']}, {machine}. {f['operations']:,} bulk "
+        f"imports through the real task and client against the sandbox answering {LATENCY_MS} ms "
+        f"late and refusing (429) more than {RATE:g} requests/s; account pace {RATE:g} req/s, "
+        f"{f['workers']} workers sharing one pacer.\n\n"
+        "| operations | elapsed | bound (N / 20 req/s) | ratio | achieved req/s | lost | "
+        "duplicated | 429s seen | result |\n"
+        "|---|---|---|---|---|---|---|---|---|\n"
+        f"| {f['operations']:,} | {f['elapsed_s']} s | {f['bound_s']:g} s | {f['ratio']} | "
+        f"{f['achieved_rps']} | {f['lost']} | {f['duplicated']} | {f['refused_429']} | "
+        f"{'within 1.1x' if f['ok'] else 'NOT within 1.1x or lost/duplicated'} |\n"
+    )
+    with path.open("a") as out:
+        out.write(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--write", action="store_true", help="append to bench/RESULTS.md")
+    args = parser.parse_args()
+    sys.exit(0 if run(args.count, args.write) else 1)
+
+
+if __name__ == "__main__":
+    main()
