@@ -386,8 +386,8 @@ def get_page(
 
 def capped_count(qs: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
     """(count, exact): counts at most ``cap`` + 1 rows, so a million matches cost no more than
-    ten thousand."""
-    counted = qs.order_by()[: cap + 1].count()
+    ten thousand. Pass ``qs`` ordered as the page is: the count then walks the page's index."""
+    counted = qs[: cap + 1].count()
     if counted > cap:
         return cap, False
     return counted, True
@@ -409,10 +409,9 @@ def keyset_url_for_page(base: str, page: int, size: int = PAGE_SIZE, params: str
 
 def query_string_without(params: QueryDict, *names: str) -> str:
     """The query string minus ``names`` (page position, mostly), for links that keep the filter."""
-    query = params.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
+    return urlencode(
+        [(key, value) for key, values in params.lists() if key not in names for value in values]
+    )
 
 
 __all__ = [
@@ -426,5 +425,4 @@ __all__ = [
     "get_page",
     "parse_query",
     "search",
-    "urlencode",
 ]

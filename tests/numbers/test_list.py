@@ -236,3 +236,13 @@ def test_pages_need_a_role(client, inventory):
     response = client.get(URL)
     assert response.status_code == 403
     assert "This needs the Viewer role" in _html(response)
+
+
+def test_row_links_are_the_real_urls_and_text_is_escaped(support_client, inventory):
+    account = inventory[0].account
+    pn = make_number(account, "+14155550142", name="<b>Bold</b> & co", tags=["<i>t</i>"])
+    html = _html(support_client.get(URL, {"q": "4155550142"}))
+    assert f'href="{reverse("numbers:detail", args=[pn.pk])}"' in html
+    assert f'hx-get="{reverse("numbers:row_edit", args=[pn.pk])}"' in html
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; co" in html and "<b>Bold</b>" not in html
+    assert "&lt;i&gt;t&lt;/i&gt;" in html
