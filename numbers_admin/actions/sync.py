@@ -344,12 +344,8 @@ class _Syncer:
                 for values in new_rows[: SAMPLE_SIZE - len(self.samples["new"])]:
                     self._sample("new", values["number"])
                 if not self.initial:
-                    pks = dict(
-                        PhoneNumber.objects.filter(
-                            account=self.account,
-                            upstream_id__in=[v["upstream_id"] for v in new_rows],
-                        ).values_list("upstream_id", "pk")
-                    )
+                    state = self._existing_state([v["upstream_id"] for v in new_rows])
+                    pks = {upstream_id: rest[0] for upstream_id, rest in state.items()}
                     events += [
                         self._event(
                             AuditEvent.Action.SYNC_NEW,
