@@ -104,7 +104,7 @@ def test_admin_imports_a_csv_fixing_the_bad_row_in_the_preview(
 
 
 @pytest.mark.xfail(
-    strict=True,
+    strict=False,  # XPASS (shown by -ra) once fixed: then remove this mark
     reason="Known bug (issue 5): the preview form posts with htmx and the view answers with a "
     "302 to the job page, so htmx swaps a whole page (header, menu, footer) into #import-page "
     "and focus falls to <body>. Fix: answer htmx with HX-Redirect (django_htmx "
