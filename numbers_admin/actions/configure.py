@@ -15,13 +15,13 @@ from numbers_admin.forms.configure import (
     CALL_HANDLER_FIELDS,
     FABRIC_ONLY_CALL_HANDLERS,
     MESSAGE_HANDLER_FIELDS,
-    WRITE_ONLY_FIELDS,
     display_field,
     label_for,
     normalize,
     updatable_fields,
     url_error,
     values_equal,
+    write_only_fields,
 )
 from numbers_admin.models import AuditEvent, CallHandler, Job, JobItem, PhoneNumber, Provider
 from numbers_admin.pacing import Pacer
@@ -108,7 +108,7 @@ def apply_changes(
         {f: canonical[f] for f in tracked if f in canonical},
     )
     # Values the carrier accepts but never echoes (API.md §1.3) are recorded as sent.
-    for f in WRITE_ONLY_FIELDS:
+    for f in write_only_fields(number.account.provider):
         if f in changes and f not in recorded:
             recorded[f] = [before.get(f) or "", changes[f]]
     return audit.record(
@@ -148,7 +148,10 @@ def apply_planned(
     moved = [f for f in changes if not values_equal(f, fresh.get(f), expected.get(f))]
     if moved:
         raise ChangedSincePreview(moved)
-    to_send = {f: v for f, v in changes.items() if not values_equal(f, fresh.get(f), v)}
+    write_only = write_only_fields(number.account.provider)
+    to_send = {
+        f: v for f, v in changes.items() if f in write_only or not values_equal(f, fresh.get(f), v)
+    }
     if not to_send:
         return None
     return apply_changes(
@@ -236,7 +239,12 @@ def plan_number(number: PhoneNumber, wanted: dict[str, Any]) -> Plan:
             plan.status = "skip"
             plan.reason = "It would need " + ", ".join(label_for(f) for f in missing) + " first."
             return plan
-    plan.changes = {f: v for f, v in applicable.items() if not values_equal(f, current.get(f), v)}
+    write_only = write_only_fields(number.account.provider)
+    plan.changes = {
+        f: v
+        for f, v in applicable.items()
+        if f in write_only or not values_equal(f, current.get(f), v)
+    }
     plan.before = {f: current.get(f) for f in plan.changes}
     if plan.changes:
         plan.status = "change"

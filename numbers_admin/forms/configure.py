@@ -223,6 +223,17 @@ MESSAGE_HANDLER_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 # Accepted by PUT but never echoed back (API.md §1.3): the form cannot show the current value, so
 # an empty box means "keep it", and it is only required when the handler is newly chosen.
 WRITE_ONLY_FIELDS = ("message_relay_application",)
+# SignalWire's Compatibility API takes VoiceReceiveMode but does not echo it (API.md §3.4).
+COMPAT_WRITE_ONLY_FIELDS = ("call_receive_mode",)
+
+
+def write_only_fields(provider: str) -> tuple[str, ...]:
+    if provider == Provider.SIGNALWIRE_REST:
+        return WRITE_ONLY_FIELDS
+    if provider == Provider.SIGNALWIRE_COMPAT:
+        return COMPAT_WRITE_ONLY_FIELDS
+    return ()
+
 
 # Fields holding SignalWire ids (uuids) on REST numbers.
 REST_UUID_FIELDS = (
@@ -380,9 +391,14 @@ def _make_field(field: str, provider: str) -> forms.Field:
     if field in METHOD_FIELDS:
         return forms.ChoiceField(label=label, help_text=help_text, choices=METHODS, required=False)
     if field == "call_receive_mode":
-        return forms.ChoiceField(
-            label=label, help_text=help_text, choices=RECEIVE_MODES, required=False
-        )
+        choices = RECEIVE_MODES
+        if field in write_only_fields(provider):
+            choices = (("", "Keep as it is"), *RECEIVE_MODES)
+            help_text = (
+                "SignalWire's Compatibility API does not report this setting, so the current "
+                "value cannot be shown. (VoiceReceiveMode)"
+            )
+        return forms.ChoiceField(label=label, help_text=help_text, choices=choices, required=False)
     if field == "voice_caller_id_lookup":
         return forms.TypedChoiceField(
             label=label,
@@ -445,6 +461,8 @@ class ConfigureForm(forms.Form):
         self.current = current
         updatable = updatable_fields(provider)
         initial = {f: normalize(f, current.get(f)) for f in updatable}
+        for f in write_only_fields(provider):
+            initial[f] = current.get(f) or ""  # unknown: shown as "keep"
         initial["loaded_state"] = sign_state({f: current.get(f) for f in updatable})
         for name, value in (overrides or {}).items():
             if name in updatable or (name == "loaded_state" and value):
@@ -555,13 +573,19 @@ class ConfigureForm(forms.Form):
     def changes(self, against: dict[str, Any] | None = None) -> dict[str, Any]:
         """Shown fields whose cleaned value differs from ``against`` (default: ``current``)."""
         against = self.current if against is None else against
-        return {
-            f: self.cleaned_data[f]
-            for f in self.shown_fields()
-            if f in self.cleaned_data
-            and not values_equal(f, self.cleaned_data[f], against.get(f))
-            and not (f in WRITE_ONLY_FIELDS and self.cleaned_data[f] == "")
-        }
+        write_only = write_only_fields(self.provider)
+        changes = {}
+        for f in self.shown_fields():
+            if f not in self.cleaned_data:
+                continue
+            value = self.cleaned_data[f]
+            if f in write_only:
+                # The carrier never tells us the current value: empty keeps it, a value is sent.
+                if value != "" and value != (against.get(f) or ""):
+                    changes[f] = value
+            elif not values_equal(f, value, against.get(f)):
+                changes[f] = value
+        return changes
 
     def loaded_values(self) -> dict[str, Any] | None:
         return unsign_state(self.cleaned_data.get("loaded_state") or "")

@@ -3,7 +3,7 @@
 import pytest
 
 from numbers_admin.models import PhoneNumber
-from tests.configure.helpers import edit_url, form_data, text
+from tests.configure.helpers import edit_url, form_data, plain, text
 
 SW_APP = "1a2b3c4d-0000-4000-8000-1234567890ab"
 TW_APP = "AP" + "0123456789abcdef" * 2
@@ -147,3 +147,21 @@ def test_twilio_caller_id_lookup_and_emergency_status(
         "emergency_status": "Active",
         "call_receive_mode": "fax",
     }
+
+
+def test_signalwire_compat_receive_mode_is_not_reported_so_empty_keeps_it(
+    support_client, compat_acct, make_number, fake_upstream
+):
+    # SignalWire's Compatibility API takes VoiceReceiveMode but never echoes it.
+    number = make_number(compat_acct)
+    body = text(support_client.get(edit_url(number)))
+    assert "Keep as it is" in body and "does not report this setting" in body
+
+    r = support_client.post(edit_url(number), form_data(number, name="A"))
+    assert r.status_code == 302, plain(r)[-3000:]
+    assert fake_upstream.updates()[-1][2] == {"name": "A"}
+
+    number.refresh_from_db()
+    data = form_data(number, call_receive_mode="voice")
+    assert support_client.post(edit_url(number), data).status_code == 302
+    assert fake_upstream.updates()[-1][2] == {"call_receive_mode": "voice"}
