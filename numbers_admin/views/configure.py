@@ -155,22 +155,9 @@ def edit(request, pk):
         form = ConfigureForm(
             provider=provider, current=mirror.tracked_values(number), overrides=request.POST
         )
-        check_results = {}
         field = request.POST.get("check", "")
-        if field in URL_FIELDS:
-            url = request.POST.get(field, "").strip()
-            check_form = WebhookCheckForm(
-                {"url": url, "method": request.POST.get(METHOD_FOR_URL.get(field, ""), "POST")}
-            )
-            if check_form.is_valid():
-                check_results[field] = check_webhook(
-                    check_form.cleaned_data["url"], check_form.cleaned_data["method"]
-                )
-            else:
-                check_results[field] = {"ok": False, "message": check_form.errors["url"][0]}
-        for name, result in check_results.items():
-            if name in form.fields:
-                form.fields[name].check_result = result
+        if field in URL_FIELDS and field in form.fields:
+            form.fields[field].check_result = _check_field(request.POST, field)
         return _render_edit(request, number, form)
 
     try:
@@ -274,18 +261,24 @@ def fields(request, pk):
     return render(request, f"configure/edit.html#{which}_fields", _edit_context(number, form))
 
 
+def _check_field(data, field: str, url: str = "", method: str = ""):
+    """Check the webhook typed in ``field`` with the method chosen beside it."""
+    url = url or data.get(field, "")
+    method = method or data.get(METHOD_FOR_URL.get(field, ""), "") or "POST"
+    form = WebhookCheckForm({"url": url, "method": method})
+    if not form.is_valid():
+        return {"ok": False, "message": form.errors["url"][0]}
+    return check_webhook(form.cleaned_data["url"], form.cleaned_data["method"] or "POST")
+
+
 @require_POST
 @permission_required(CHANGE)
 def check(request):
     """Check one webhook (htmx button next to each URL field)."""
     field = request.POST.get("field", "")
-    url = request.POST.get("url") or request.POST.get(field, "")
-    method = request.POST.get("method") or request.POST.get(METHOD_FOR_URL.get(field, ""), "POST")
-    form = WebhookCheckForm({"url": url, "method": method})
-    if form.is_valid():
-        result = check_webhook(form.cleaned_data["url"], form.cleaned_data["method"] or "POST")
-    else:
-        result = {"ok": False, "message": form.errors["url"][0]}
+    result = _check_field(
+        request.POST, field, request.POST.get("url", ""), request.POST.get("method", "")
+    )
     return render(request, "configure/edit.html#check_result", {"result": result, "name": field})
 
 
@@ -396,7 +389,12 @@ def bulk(request):
     numbers, hidden = _selection(params, request.user)
     count = numbers.count()
     form = BulkChangesForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and count and form.is_valid():
+    field = request.POST.get("check", "")
+    if request.method == "POST" and field in URL_FIELDS:
+        # "Check this webhook" without JavaScript: nothing is previewed, what was typed stays.
+        form = BulkChangesForm(initial=request.POST.dict())
+        form.fields[field].check_result = _check_field(request.POST, field)
+    elif request.method == "POST" and count and form.is_valid():
         changes = form.changes()
         plans = [actions.plan_number(n, changes) for n in numbers]
         description = "Set " + "; ".join(
@@ -410,7 +408,7 @@ def bulk(request):
         "count": count,
         "sample": numbers[:10],
         "hidden": hidden,
-        "step": 1,
+        "url_fields": URL_FIELDS,
     }
     return render(request, "configure/bulk.html", context)
 

@@ -191,3 +191,22 @@ def test_ipv4_mapped_private_address_is_refused(monkeypatch):
     )
     result = check_webhook("http://sneaky.example.com/")
     assert not result.ok and "10.0.0.1" in result.message
+
+
+@override_settings(WEBHOOK_CHECK_ALLOW_PRIVATE=True)
+def test_bulk_form_checks_a_webhook_without_previewing(
+    support_client, rest_account, make_number, fake_upstream, webhook_server
+):
+    number = make_number(rest_account)
+    url = webhook_server + "/cxml"
+    page = text(support_client.get(reverse("configure:bulk"), {"selected": [number.pk]}))
+    assert 'value="call_request_url"' in page  # a check button beside the URL field
+    response = support_client.post(
+        reverse("configure:bulk"),
+        {"selected": [number.pk], "call_request_url": url, "check": "call_request_url"},
+    )
+    body = text(response)
+    assert response.status_code == 200
+    assert "The webhook answered." in body and "cXML/TwiML" in body
+    assert f'value="{url}"' in body
+    assert _Handler.hits == [("POST", "/cxml")]
