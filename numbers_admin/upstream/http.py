@@ -141,6 +141,14 @@ class HttpClient:
         self.session.mount("http://", adapter)
 
     def close(self) -> None:
+        """Close the pooled connections now. (urllib3 2 no longer closes idle connections when
+        a session is closed; they would linger until garbage collection.)"""
+        for adapter in {id(a): a for a in self.session.adapters.values()}.values():
+            pools = adapter.poolmanager.pools
+            for key in list(pools.keys()):
+                pool = pools.get(key)
+                if pool is not None:
+                    pool.close()
         self.session.close()
 
     # --- URLs ---------------------------------------------------------------------------------

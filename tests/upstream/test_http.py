@@ -390,3 +390,48 @@ def test_a_redirected_purchase_is_not_followed():
         rest_client().purchase("+15035550100")
     assert "API root" in caught.value.message
     assert len(responses.calls) == 1
+
+
+def test_close_hangs_up_idle_keep_alive_connections():
+    """A client that is done does not hold the carrier's connections open, even while someone
+    still holds an error it raised (urllib3 2 leaves idle pooled sockets open until garbage
+    collection, and the error's traceback keeps the response and its pool alive)."""
+    from numbers_admin.upstream.signalwire import SignalWireRestClient
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    hung_up = threading.Event()
+
+    def serve():
+        conn, _ = listener.accept()
+        conn.settimeout(5)
+        conn.recv(65536)
+        body = b'{"error": "Unauthorized"}'
+        conn.sendall(
+            b"HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        try:
+            if conn.recv(1) == b"":
+                hung_up.set()
+        except OSError:
+            pass
+        conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        port = listener.getsockname()[1]
+        client = SignalWireRestClient(
+            api_root=f"http://127.0.0.1:{port}", project_id=PROJECT, token=SW_TOKEN
+        )
+        with pytest.raises(errors.AuthFailed) as caught:
+            client.ping()
+        assert not hung_up.wait(0.2)  # kept alive for the next call
+        client.close()
+        assert hung_up.wait(2)
+        assert caught.value.status == 401
+    finally:
+        listener.close()
