@@ -226,6 +226,12 @@ class _CompatFormatClient:
     def close(self) -> None:
         self.http.close()
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
     def ping(self) -> None:
         self.http.request("GET", "IncomingPhoneNumbers.json", params={"PageSize": 1})
 

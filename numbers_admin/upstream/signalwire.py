@@ -186,6 +186,12 @@ class SignalWireRestClient:
     def close(self) -> None:
         self.http.close()
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
     def ping(self) -> None:
         self.http.request("GET", "phone_numbers", params={"page_size": 1})
 

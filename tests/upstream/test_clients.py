@@ -72,6 +72,16 @@ def test_client_for_picks_the_implementation_and_root(provider, root, project, c
     assert client.http.session.auth == (project, "tok")
 
 
+def test_clients_are_context_managers_that_close_their_session():
+    for make in (rest_client, compat_client, twilio_client):
+        client = make()
+        closed = []
+        client.http.close = lambda closed=closed: closed.append(True)
+        with client as entered:
+            assert entered is client
+        assert closed == [True]
+
+
 def test_capability_flags_differ_by_provider():
     rest, compat, twilio = rest_client(), compat_client(), twilio_client()
     assert rest.search_kinds == compat.search_kinds == ("local", "toll_free")
