@@ -23,6 +23,19 @@
     focusable.focus({ preventScroll: false });
   });
 
+  // An out-of-band update of the #messages live region (hx-swap-oob="true" is an outerHTML swap)
+  // must change the region's content, not replace the region: screen readers announce what is
+  // added inside an existing live region, and may stay silent about a brand-new one.
+  // (Found by the browser journeys, tests/e2e.)
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var detail = event.detail;
+    if (!detail.target || detail.target.id !== "messages" || !detail.fragment) return;
+    var incoming = detail.fragment.firstElementChild;
+    if (!incoming || incoming.id !== "messages") return;
+    detail.shouldSwap = false;
+    detail.target.replaceChildren.apply(detail.target, Array.from(incoming.childNodes));
+  });
+
   // Buttons with [data-once] disable themselves on submit, so a double click sends one request.
   // (The server enforces this too: every money-moving form carries an idempotency key.)
   document.addEventListener("submit", function (event) {

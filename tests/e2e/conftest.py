@@ -277,13 +277,33 @@ def assert_focus_inside(page, selector: str, what: str):
     )
 
 
+def watch_live_region(page):
+    """Tag the #messages live region before an htmx action (see ``assert_announced``)."""
+    page.evaluate(
+        "() => { document.getElementById('messages').e2eWatched = true;"
+        " document.documentElement.dataset.e2eWatching = '1'; }"
+    )
+
+
 def assert_announced(page, text: str):
-    """The message is in the #messages live region (aria-live), where screen readers announce it."""
-    region = page.locator("#messages")
-    assert region.get_attribute("aria-live") in {"polite", "assertive"}
+    """The message is in the #messages live region (aria-live), where screen readers announce it.
+
+    If ``watch_live_region`` was called first, the region must also be the same element as
+    before: screen readers announce changes inside an existing live region, and may say nothing
+    when the region itself is swapped for a new one."""
     from playwright.sync_api import expect
 
+    region = page.locator("#messages")
+    assert region.get_attribute("aria-live") in {"polite", "assertive"}
     expect(region).to_contain_text(text)
+    watched = page.evaluate(
+        "() => document.documentElement.dataset.e2eWatching === '1'"
+        " ? !!document.getElementById('messages').e2eWatched : null"
+    )
+    assert watched is not False, (
+        "the #messages live region was replaced instead of updated, so the message may not be"
+        " announced (use hx-swap-oob='innerHTML' or a trigger that appends to it)"
+    )
 
 
 _WIDER_THAN_VIEWPORT = """() => {

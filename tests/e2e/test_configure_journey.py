@@ -8,7 +8,13 @@ from playwright.sync_api import expect
 
 from numbers_admin import roles
 from numbers_admin.sandbox.models import SandboxNumber
-from tests.e2e.conftest import assert_announced, assert_focus_inside, axe_check, screenshot
+from tests.e2e.conftest import (
+    assert_announced,
+    assert_focus_inside,
+    axe_check,
+    screenshot,
+    watch_live_region,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -61,6 +67,7 @@ def test_support_changes_the_call_handler_fixing_an_empty_required_field(
     assert sandbox_requests.count("signalwire", "PUT") == 0
 
     script.fill(SCRIPT_URL)
+    watch_live_region(page)
     page.get_by_role("button", name="Save").click()
 
     expect(summary).to_contain_text(SCRIPT_URL)
