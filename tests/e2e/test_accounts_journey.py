@@ -57,3 +57,32 @@ def test_admin_adds_a_twilio_account_fixing_a_mistake_on_its_field(login_as, liv
     assert account.project_id == settings.SANDBOX_TWILIO_ACCOUNT_SID
     axe_check(page, "accounts list with one account")
     screenshot(page, "accounts")
+
+
+def test_admin_tests_the_connection_in_place_then_syncs(login_as, signalwire_account):
+    from numbers_admin.sandbox.models import SandboxNumber
+
+    page = login_as(roles.ADMIN)
+    page.goto("/accounts/")
+    row = page.get_by_role("row", name=re.compile(signalwire_account.name))
+    expect(row).to_contain_text("Not tested")
+    row.get_by_role("button", name="Test connection").click()
+    # The result replaces the cell in place; focus lands on the new button (data-autofocus).
+    expect(row).to_contain_text("Working")
+    expect(row).to_contain_text("Connected")
+    expect(row.get_by_role("button", name="Test connection")).to_be_focused()
+    axe_check(page, "accounts: connection tested")
+
+    # A wrong token: the same button says so in words.
+    signalwire_account.set_token("not-the-token")
+    signalwire_account.save()
+    row.get_by_role("button", name="Test connection").click()
+    expect(row).to_contain_text("Not working")
+    assert "not-the-token" not in page.content()
+
+    signalwire_account.set_token(settings.SANDBOX_SIGNALWIRE_TOKEN)
+    signalwire_account.save()
+    assert not SandboxNumber.objects.exists()
+    page.get_by_role("button", name=f"Sync now {signalwire_account.name}").click()
+    expect(page.locator("#job-progress")).to_contain_text("Finished", timeout=20_000)
+    axe_check(page, "accounts: sync job")
