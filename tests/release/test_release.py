@@ -150,3 +150,17 @@ def test_bulk_release_reports_per_number(fake_client, number):
     first, second = job.items.order_by("position")
     assert first.status == "failed" and "7 December 2026" in first.message
     assert second.status == "succeeded"
+
+
+def test_bulk_all_matching_resolves_the_numbers_page_filter(admin_client_, fake_client, number):
+    other = owned_row(number.account, fake_client, "+14155550101")
+    released = owned_row(number.account, fake_client, "+14155550102")
+    PhoneNumber.objects.filter(pk=released.pk).update(released_at=timezone.now())
+    page = admin_client_.get(
+        reverse("release:bulk"), {"all_matching": "1", "filter": ""}
+    ).content.decode()
+    # Only numbers still in service are listed, and the hidden inputs carry exactly them.
+    assert "Release 2 numbers" in page
+    assert f'name="selected" value="{number.pk}"' in page
+    assert f'name="selected" value="{other.pk}"' in page
+    assert f'name="selected" value="{released.pk}"' not in page
