@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from numbers_admin import audit, mirror
 from numbers_admin.models import Account, AuditEvent, Operation, PhoneNumber
@@ -25,6 +26,9 @@ from numbers_admin.upstream import errors
 # How long a second requester waits for the first one's upstream call before showing
 # "still in progress" (the upstream read timeout is longer; the result page then polls).
 SETTLE_WAIT_SECONDS = 8.0
+# An operation still pending/sending after this long belongs to a process that died (the
+# upstream read timeout is far shorter), so a follower may close or settle it.
+STALE_SECONDS = 120
 _POLL_SECONDS = 0.1
 
 _ACTION_FOR_KIND = {
@@ -372,7 +376,24 @@ def purchase(
 
 def _follow(op: Operation, *, client=None, user=None) -> Outcome:
     """A repeat of someone's confirmation: report the first one's outcome, never send."""
-    op = wait_for_settle(op)
+    age = (timezone.now() - op.updated_at).total_seconds()
+    if age <= STALE_SECONDS:
+        op = wait_for_settle(op)
+        age = (timezone.now() - op.updated_at).total_seconds()
+    if op.state == Operation.State.PENDING and age > STALE_SECONDS:
+        # Recorded but never claimed for sending (the process died in between): nothing reached
+        # the carrier, so it is closed as not sent and a new confirmation may try again.
+        claimed = Operation.objects.filter(pk=op.pk, state=Operation.State.PENDING).update(
+            state=Operation.State.FAILED,
+            message="This request was interrupted before it reached the carrier. Nothing was "
+            "sent; you can try again.",
+        )
+        op.refresh_from_db()
+        if claimed:
+            _record(op, AuditEvent.Outcome.FAILED, op.message, user=user)
+    elif op.state == Operation.State.SENDING and age > STALE_SECONDS:
+        # Sent by a process that died before recording the answer: look before anything else.
+        mark(op, Operation.State.UNKNOWN, "The request was interrupted; checking the account.")
     if op.state == Operation.State.UNKNOWN:
         client = client or client_for(op.account)
         settle = {

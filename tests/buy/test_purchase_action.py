@@ -148,3 +148,37 @@ def test_rest_config_failure_after_purchase_is_not_a_failed_purchase(fake_client
     outcome = buy(account, fake_client, config={"call_request_url": "https://x.example/v"})
     assert outcome.state == Operation.State.SUCCEEDED
     assert "could not be set (URL refused)" in outcome.message
+
+
+def test_stale_sending_operation_is_looked_up_not_resent(fake_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    account = make_account()
+    # A server died after sending: the carrier has the number, the record says "sending".
+    fake_client.owned["+14155550100"] = fake_client._canonical("+14155550100")
+    op = Operation.objects.create(
+        kind="purchase", account=account, number="+14155550100", state="sending",
+        params={"batch": "x"},
+    )  # fmt: skip
+    Operation.objects.filter(pk=op.pk).update(updated_at=timezone.now() - timedelta(minutes=5))
+    outcome = buy(account, fake_client)
+    assert fake_client.count("purchase") == 0
+    assert outcome.state == "succeeded" and outcome.operation.pk == op.pk
+
+
+def test_stale_pending_operation_is_closed_as_not_sent(fake_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    account = make_account()
+    op = Operation.objects.create(
+        kind="purchase", account=account, number="+14155550100", state="pending"
+    )
+    Operation.objects.filter(pk=op.pk).update(updated_at=timezone.now() - timedelta(minutes=5))
+    first = buy(account, fake_client)
+    assert first.state == "failed" and "Nothing was sent" in first.message
+    second = buy(account, fake_client)
+    assert second.state == "succeeded" and fake_client.count("purchase") == 1
