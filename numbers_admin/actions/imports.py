@@ -163,7 +163,9 @@ def run_job_items(
     from django.db import connection
 
     Job.objects.filter(pk=job.pk).update(
-        status=Job.Status.RUNNING, started_at=job.started_at or timezone.now()
+        status=Job.Status.RUNNING,
+        started_at=job.started_at or timezone.now(),
+        heartbeat_at=timezone.now(),
     )
     pending = list(job.items.filter(status=JobItem.Status.PENDING).order_by("position"))
     cancelled = threading.Event()
@@ -299,17 +301,27 @@ def start_bulk_import(job: Job) -> None:
     Job.objects.filter(pk=job.pk).update(task_id=str(getattr(result, "id", "") or ""))
 
 
-def resume_unfinished_jobs() -> list[int]:
-    """Enqueue again every bulk import/release job with pending items (after a restart)."""
+def resume_unfinished_jobs(stale_seconds: int = 120) -> list[int]:
+    """Enqueue again every bulk import/release job that still has pending items and whose runner
+    has not reported for ``stale_seconds`` (it died in a restart). Safe even if the runner is in
+    fact alive: every item's operation key stops a second send."""
     from numbers_admin.actions.release import run_bulk_release
 
     resumed = []
     runners = {Job.Kind.BULK_IMPORT: run_bulk_import, Job.Kind.BULK_RELEASE: run_bulk_release}
-    jobs = Job.objects.filter(
-        kind__in=list(runners),
-        status__in=[Job.Status.QUEUED, Job.Status.RUNNING],
-        items__status=JobItem.Status.PENDING,
-    ).distinct()
+    quiet_since = timezone.now() - timezone.timedelta(seconds=stale_seconds)
+    jobs = (
+        Job.objects.filter(
+            kind__in=list(runners),
+            status__in=[Job.Status.QUEUED, Job.Status.RUNNING],
+            items__status=JobItem.Status.PENDING,
+        )
+        .filter(
+            Q(heartbeat_at__isnull=True, created_at__lt=quiet_since)
+            | Q(heartbeat_at__lt=quiet_since)
+        )
+        .distinct()
+    )
     for job in jobs:
         runners[job.kind].enqueue(job.pk)
         resumed.append(job.pk)

@@ -177,8 +177,17 @@ def send(
     if not claimed:
         op.refresh_from_db()
         if op.state == Operation.State.SENDING and job is not None:
-            # A worker died mid-call: we cannot know whether it reached the carrier. Look first.
-            mark(op, Operation.State.UNKNOWN, "The request was interrupted; checking the account.")
+            age = (timezone.now() - op.updated_at).total_seconds()
+            if age <= STALE_SECONDS:
+                # Another runner of this job is sending it right now: wait for its answer.
+                op = wait_for_settle(op)
+            if op.state == Operation.State.SENDING:
+                # A worker died mid-call: nobody knows whether it reached the carrier. Look first.
+                mark(
+                    op,
+                    Operation.State.UNKNOWN,
+                    "The request was interrupted; checking the account.",
+                )
         if op.state == Operation.State.UNKNOWN:
             return settle_unknown(op, settle=settle, client=client, user=user, job=job)
         return op

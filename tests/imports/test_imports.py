@@ -237,3 +237,32 @@ def test_bulk_import_backs_off_on_429(fake_client, monkeypatch):
     actions.run_bulk_import.call(job.pk)
     assert job.items.get().status == "succeeded"
     assert fake_client.count("import") == 3 and len(fake_client.owned) == 1
+
+
+def test_restart_resumes_only_quiet_jobs_and_sends_nothing_twice(fake_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    account = make_account("SW")
+    rows = [
+        {"number": "+14155550100", "kind": "local"},
+        {"number": "+14155550101", "kind": "local"},
+    ]
+    quiet = actions.create_bulk_import(account=account, rows=rows, capabilities=["voice"])
+    busy = actions.create_bulk_import(
+        account=account, rows=[{"number": "+14155550109", "kind": "local"}], capabilities=["voice"]
+    )
+    long_ago = timezone.now() - timedelta(minutes=10)
+    Job.objects.filter(pk=quiet.pk).update(status="running", heartbeat_at=long_ago)
+    Job.objects.filter(pk=busy.pk).update(status="running", heartbeat_at=timezone.now())
+    # The first item was done before the restart.
+    actions.import_number(
+        account=account, number="+14155550100", kind="local", capabilities=["voice"],
+        key=quiet.items.get(position=1).params["key"], client=fake_client, job=quiet,
+    )  # fmt: skip
+    JobItem.objects.filter(job=quiet, position=1).update(status="succeeded")
+    assert actions.resume_unfinished_jobs() == [quiet.pk]
+    quiet.refresh_from_db()
+    assert quiet.status == "succeeded" and quiet.done == 2
+    assert fake_client.sent == [("import", "+14155550100"), ("import", "+14155550101")]
