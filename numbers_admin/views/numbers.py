@@ -203,10 +203,12 @@ def number_list(request):
         after=cleaned.get("after") or "",
         before=cleaned.get("before") or "",
     )
-    # Counted in the page's order, so the database reads the same (covering) index.
-    count, exact = capped_count(qs.order_by(*ordering(found.sort, found.descending)))
-    filter_query = query_string_without(request.GET, *POSITION)
+    # Unfiltered, counting in the page's order lets the database read the narrow index of
+    # numbers in service; filtered, it reads the filter's index, where an order would add a sort.
     filtered = _is_filtered(request.GET)
+    count_qs = qs.order_by() if filtered else qs.order_by(*ordering(found.sort, found.descending))
+    count, exact = capped_count(count_qs)
+    filter_query = query_string_without(request.GET, *POSITION)
     last_page = max(1, -(-count // PAGE_SIZE)) if exact else None
     nearby = [
         p
