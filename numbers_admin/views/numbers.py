@@ -210,11 +210,9 @@ def number_list(request):
     count, exact = capped_count(count_qs)
     filter_query = query_string_without(request.GET, *POSITION)
     last_page = max(1, -(-count // PAGE_SIZE)) if exact else None
-    nearby = [
-        p
-        for p in range(page.number - 2, page.number + 3)
-        if p >= 1 and (last_page is None or p <= last_page)
-    ]
+    # Only pages known to exist: without an exact count, the next one at most.
+    highest = last_page or (page.number + 1 if page.has_next else page.number)
+    nearby = [p for p in range(page.number - 2, page.number + 3) if 1 <= p <= highest]
     context = {
         "title": "Numbers",
         "form": form,

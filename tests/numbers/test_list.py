@@ -246,3 +246,16 @@ def test_row_links_are_the_real_urls_and_text_is_escaped(support_client, invento
     assert f'hx-get="{reverse("numbers:row_edit", args=[pn.pk])}"' in html
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; co" in html and "<b>Bold</b>" not in html
     assert "&lt;i&gt;t&lt;/i&gt;" in html
+
+
+def test_without_an_exact_count_only_existing_pages_are_linked(viewer_client, monkeypatch):
+    account = make_account()
+    for i in range(120):
+        make_number(account, f"+1212555{i:04d}")
+    real = search.capped_count
+    monkeypatch.setattr("numbers_admin.views.numbers.capped_count", lambda qs: real(qs, cap=10))
+    html = _html(viewer_client.get(URL))
+    assert 'aria-label="Page 2"' in html and 'aria-label="Page 3"' not in html
+    assert "Page 1 of" not in html
+    page3 = _html(viewer_client.get(URL, {"page": 3}))
+    assert 'aria-label="Page 4"' not in page3 and 'aria-label="Page 2"' in page3
