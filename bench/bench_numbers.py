@@ -330,6 +330,9 @@ def machine() -> str:
     return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, {platform.system()}"
 
 
+LOAD_AT_START = " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -449,7 +452,9 @@ def write_results(vendor, args, rows, extra_rows):
         f"### {db}, {args.numbers:,} numbers",
         "",
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; commit {commit}",
-        f"- Machine: {machine()} (shared with other work while it ran)",
+        f"- Machine: {machine()}; load average {LOAD_AT_START} at the start, "
+        f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end (the machine was shared with other "
+        "work while it ran, so figures are wall-clock under contention)",
         f"- Command: `{command}`",
         f"- Median of {args.repeat} requests after 2 warm-ups (admin: {max(3, args.repeat // 3)}),"
         " server time through Django's test Client.",
