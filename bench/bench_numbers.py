@@ -448,13 +448,13 @@ def write_results(vendor, args, rows, extra_rows):
     except OSError:
         commit = ""
     db = "SQLite" if vendor == "sqlite" else "PostgreSQL"
+    load_now = " ".join(f"{x:.1f}" for x in os.getloadavg())
     lines = [
         f"### {db}, {args.numbers:,} numbers",
         "",
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; commit {commit}",
-        f"- Machine: {machine()}; load average {LOAD_AT_START} at the start, "
-        f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end (the machine was shared with other "
-        "work while it ran, so figures are wall-clock under contention)",
+        f"- Machine: {machine()}; load average {LOAD_AT_START} at the start, {load_now} at the "
+        "end (the machine was shared with other work while it ran: wall-clock figures)",
         f"- Command: `{command}`",
         f"- Median of {args.repeat} requests after 2 warm-ups (admin: {max(3, args.repeat // 3)}),"
         " server time through Django's test Client.",
