@@ -260,7 +260,30 @@ class ConfirmForm(forms.Form):
         "bundle_sid": ("BU", "a bundle SID: BU followed by 32 hex characters"),
     }
 
-    def __init__(self, *args, account: Account | None = None, **kwargs):
+    CANONICAL = {
+        "friendly_name": "name",
+        "voice_url": "call_request_url",
+        "voice_method": "call_request_method",
+        "voice_fallback_url": "call_fallback_url",
+        "voice_fallback_method": "call_fallback_method",
+        "status_callback": "call_status_callback_url",
+        "status_callback_method": "call_status_callback_method",
+        "sms_url": "message_request_url",
+        "sms_method": "message_request_method",
+        "sms_fallback_url": "message_fallback_url",
+        "sms_fallback_method": "message_fallback_method",
+        "voice_receive_mode": "call_receive_mode",
+        "voice_application_sid": "call_laml_application_id",
+        "sms_application_sid": "message_laml_application_id",
+        "trunk_sid": "trunk_sid",
+        "emergency_status": "emergency_status",
+        "emergency_address_sid": "e911_address_id",
+        "address_sid": "address_sid",
+        "identity_sid": "identity_sid",
+        "bundle_sid": "bundle_sid",
+    }
+
+    def __init__(self, *args, account: Account | None = None, client=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = buyable_accounts()
         provider = account.provider if account else None
@@ -271,6 +294,13 @@ class ConfirmForm(forms.Form):
         if provider == Provider.SIGNALWIRE_REST:
             for name in self.COMPAT_ONLY:
                 del self.fields[name]
+        # Offer only what the client can send at purchase: a field it would refuse is hidden
+        # rather than accepted and then failing after the admin confirmed.
+        allowed = getattr(client, "updatable_fields", None)
+        if allowed is not None:
+            for form_name, canonical in self.CANONICAL.items():
+                if form_name in self.fields and canonical not in allowed:
+                    del self.fields[form_name]
 
     # -- rules ---------------------------------------------------------------------------------
 
@@ -387,28 +417,7 @@ class ConfirmForm(forms.Form):
     def config(self) -> dict:
         """Canonical initial configuration (``PhoneNumber`` field names) for the client."""
         data = self.cleaned_data
-        mapping = {
-            "friendly_name": "name",
-            "voice_url": "call_request_url",
-            "voice_method": "call_request_method",
-            "voice_fallback_url": "call_fallback_url",
-            "voice_fallback_method": "call_fallback_method",
-            "status_callback": "call_status_callback_url",
-            "status_callback_method": "call_status_callback_method",
-            "sms_url": "message_request_url",
-            "sms_method": "message_request_method",
-            "sms_fallback_url": "message_fallback_url",
-            "sms_fallback_method": "message_fallback_method",
-            "voice_receive_mode": "call_receive_mode",
-            "voice_application_sid": "call_laml_application_id",
-            "sms_application_sid": "message_laml_application_id",
-            "trunk_sid": "trunk_sid",
-            "emergency_status": "emergency_status",
-            "emergency_address_sid": "e911_address_id",
-            "address_sid": "address_sid",
-            "identity_sid": "identity_sid",
-            "bundle_sid": "bundle_sid",
-        }
+        mapping = self.CANONICAL
         config = {}
         for form_name, canonical in mapping.items():
             if form_name not in self.fields:

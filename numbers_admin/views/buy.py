@@ -199,8 +199,14 @@ def review(request):
             "one's result.",
         )
         return redirect(reverse("buy:start") + "?" + data.urlencode())
+    try:
+        client = _client(account)
+    except errors.UpstreamError as error:
+        messages.error(request, error.message)
+        return redirect("buy:start")
     form = ConfirmForm(
         account=account,
+        client=client,
         initial={
             "key": new_key(),
             "account": account.pk,
@@ -212,6 +218,14 @@ def review(request):
         },
     )
     return _review(request, form, account, numbers, area_code, country)
+
+
+ADVANCED_FIELDS = (
+    "voice_receive_mode", "voice_fallback_url", "voice_fallback_method", "status_callback",
+    "status_callback_method", "sms_fallback_url", "sms_fallback_method",
+    "voice_application_sid", "sms_application_sid", "trunk_sid", "emergency_status",
+    "emergency_address_sid", "address_sid", "identity_sid", "bundle_sid",
+)  # fmt: skip
 
 
 def _review(request, form, account, numbers, area_code, country):
@@ -233,6 +247,7 @@ def _review(request, form, account, numbers, area_code, country):
             "numbers": described,
             "area_code": area_code,
             "form": form,
+            "advanced_fields": [form[name] for name in ADVANCED_FIELDS if name in form.fields],
             "is_twilio": account.provider == Provider.TWILIO,
             "is_rest": account.provider == Provider.SIGNALWIRE_REST,
             "back_query": f"account={account.pk}&country={country}",
@@ -247,7 +262,12 @@ def confirm(request):
     account = _account_from(request.POST)
     if account is None:
         return redirect("buy:start")
-    form = ConfirmForm(request.POST, account=account)
+    try:
+        client = _client(account)
+    except errors.UpstreamError as error:
+        messages.error(request, error.message)
+        return redirect("buy:start")
+    form = ConfirmForm(request.POST, account=account, client=client)
     if not form.is_valid():
         numbers = [n for n in request.POST.get("numbers", "").split(",") if n]
         safe_numbers = []
@@ -267,11 +287,6 @@ def confirm(request):
     key = form.cleaned_data["key"]
     config = form.config()
     numbers = form.cleaned_data["numbers"]
-    try:
-        client = _client(account)
-    except errors.UpstreamError as error:
-        messages.error(request, error.message)
-        return redirect("buy:start")
     if numbers:
         for number in numbers:
             # Several numbers from one form: one key each, derived so a resubmit derives the same.

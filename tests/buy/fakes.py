@@ -32,6 +32,15 @@ class FakeClient:
         self.honours_capability_filter = provider == Provider.TWILIO
         self.supports_area_code_purchase = provider == Provider.TWILIO
         self.supports_import = provider != Provider.TWILIO
+        from numbers_admin.upstream import base
+
+        self.updatable_fields = {
+            Provider.SIGNALWIRE_REST: base.REST_UPDATABLE_FIELDS,
+            Provider.SIGNALWIRE_COMPAT: base.COMPAT_UPDATABLE_FIELDS,
+            # As the seed allows at purchase (address, identity and bundle too).
+            Provider.TWILIO: (*base.TWILIO_UPDATABLE_FIELDS, "address_sid", "identity_sid",
+                              "bundle_sid"),
+        }[provider]  # fmt: skip
         self.last_request_id = ""
         self.owned: dict[str, dict] = {}
         self.available = ["+14155550100", "+14155550101", "+14155550102"]

@@ -236,3 +236,19 @@ def test_failure_is_a_sentence_on_the_result_page(admin_client_, fake_client):
         reverse("buy:confirm"), confirm_data(account), follow=True
     ).content.decode()
     assert "Nothing was bought" in page and "no longer available" in page
+
+
+def test_fields_the_client_cannot_send_are_not_offered():
+    from numbers_admin import upstream
+    from numbers_admin.forms.buy import ConfirmForm
+
+    account = make_account("Tw", provider=Provider.TWILIO)
+    form = ConfirmForm(account=account, client=upstream.client_for(account))
+    assert "trunk_sid" in form.fields and "emergency_status" in form.fields
+    for name in ("address_sid", "identity_sid", "bundle_sid"):
+        # The Twilio client only sends its updatable fields, so these would be refused after
+        # the admin confirmed; they appear once the client sends them.
+        assert (name in form.fields) == (name in upstream.client_for(account).updatable_fields)
+    rest = make_account("R")
+    form = ConfirmForm(account=rest, client=upstream.client_for(rest))
+    assert "voice_fallback_url" not in form.fields and "friendly_name" in form.fields
