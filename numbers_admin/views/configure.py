@@ -177,7 +177,6 @@ def edit(request, pk):
     if resolution == "theirs":
         for name in unsign_state(request.POST.get("conflict_fields", "")) or []:
             data[name] = normalize(name, fresh.get(name))
-        data = _fill_missing(data, fresh)
     form = ConfigureForm(data, provider=provider, current=fresh)
     if not form.is_valid():
         return _render_edit(request, number, form)
