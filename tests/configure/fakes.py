@@ -44,6 +44,7 @@ class FakeUpstream:
         self.numbers: dict[str, dict] = {}
         self.calls: list[tuple] = []
         self.fail_next_update = None  # an UpstreamError to raise once
+        self.fail_gets = None  # an UpstreamError every GET raises while set
 
     def add(self, values: dict) -> dict:
         self.numbers[values["upstream_id"]] = copy.deepcopy(values)
@@ -64,6 +65,8 @@ class FakeClient:
 
     def get(self, upstream_id):
         self.upstream.calls.append(("get", upstream_id))
+        if self.upstream.fail_gets is not None:
+            raise self.upstream.fail_gets
         return copy.deepcopy(self.upstream.numbers[upstream_id])
 
     def update(self, upstream_id, changes):

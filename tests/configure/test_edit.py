@@ -406,3 +406,32 @@ def test_write_only_value_is_recorded_in_the_audit_as_sent(
     assert support_client.post(edit_url(number), data).status_code == 302
     event = AuditEvent.objects.get(action="configure")
     assert event.changes["message_relay_application"] == ["", "texts-app"]
+
+
+def test_htmx_message_handler_change_swaps_in_its_fields(support_client, rest_account, make_number):
+    number = make_number(rest_account)
+    response = support_client.get(
+        reverse("configure:fields", args=[number.pk]),
+        {"which": "message", "message_handler": "laml_webhooks"},
+        headers={"HX-Request": "true"},
+    )
+    body = text(response)
+    assert 'name="message_request_url"' in body and 'name="message_fallback_url"' in body
+    assert 'name="call_request_url"' not in body
+
+
+def test_carrier_unreachable_shows_last_known_values_and_saves_nothing(
+    support_client, rest_account, make_number, fake_upstream
+):
+    from numbers_admin.upstream.errors import Unavailable
+
+    number = make_number(rest_account)
+    fake_upstream.fail_gets = Unavailable()
+    page = support_client.get(edit_url(number))
+    assert "could not be reached" in text(page)
+    assert 'value="https://old.example.com/voice/1"' in text(page)
+
+    response = support_client.post(edit_url(number), form_data(number, name="New"))
+    body = text(response)
+    assert "could not be reached" in body and "Nothing was changed." in body
+    assert fake_upstream.updates() == []
