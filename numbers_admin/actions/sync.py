@@ -6,8 +6,10 @@ numbers, ``bulk_update`` of only the fields that changed, one UPDATE stamping ev
 this run's start time, and ``bulk_create`` of the audit events. Memory stays flat however large the
 account is: nothing is kept across batches but counters and a few samples for the drift report.
 
-Numbers we hold that the carrier no longer lists are found *after* the stream, as the in-service
-rows whose ``last_synced_at`` stamp is older than this run, and are marked released there.
+Numbers we hold that the carrier no longer lists are found *after* the stream: each batch adds the
+ids of the rows it saw to a temporary table of this run (in the database, so memory stays flat for
+a million numbers, and no write to an unchanged row: on PostgreSQL a stamp UPDATE per row cost more
+than all the rest), and the in-service rows not in it are marked released there.
 
 One sync per account at a time: the ``one_active_sync_per_account`` constraint on ``Job`` makes a
 second start find the running job instead. A job whose heartbeat went quiet (a worker that crashed)
@@ -27,7 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.tasks import task
 from django.utils import timezone
 
@@ -277,17 +279,44 @@ class _Syncer:
         self.samples: dict[str, list] = {"new": [], "changed": [], "gone": []}
 
     def run(self, canonical_numbers: Iterable[dict[str, Any]]) -> dict[str, Any]:
-        for batch in _batches(canonical_numbers, BATCH_SIZE):
-            self._upsert(batch)
-            self.seen += len(batch)
-            self._heartbeat()
-        self._mark_gone()
+        self._create_seen_table()
+        try:
+            for batch in _batches(canonical_numbers, BATCH_SIZE):
+                self._upsert(batch)
+                self.seen += len(batch)
+                self._heartbeat()
+            self._mark_gone()
+        finally:
+            self._drop_seen_table()
         return {
             "seen": self.seen,
             "initial": self.initial,
             **self.counts,
             "samples": self.samples,
         }
+
+    # The rows this run saw, by pk: a TEMP table lives in this connection only, so concurrent
+    # runs never see each other's, and a crashed run's disappears with its connection.
+    def _create_seen_table(self) -> None:
+        self.seen_table = connection.ops.quote_name(f"sync_seen_{self.job.pk}")
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.seen_table}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {self.seen_table} (id bigint PRIMARY KEY)")
+
+    def _drop_seen_table(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.seen_table}")
+
+    def _remember_seen(self, pks: list[int]) -> None:
+        if not pks:
+            return
+        marks = ", ".join(["(%s)"] * len(pks))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {self.seen_table} (id) VALUES {marks} "  # noqa: S608 - placeholders
+                "ON CONFLICT (id) DO NOTHING",
+                pks,
+            )
 
     def _heartbeat(self, *, force: bool = False) -> None:
         """Progress for the page (which polls every second) and a sign of life; at most twice a
@@ -360,10 +389,7 @@ class _Syncer:
                 _update_rows(changed_rows)
             if events:
                 AuditEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
-            # Stamped after the writes above, so that updated_at <= last_synced_at holds for
-            # every row this sync left true to the carrier (the fast path's condition).
-            if seen_pks:
-                PhoneNumber.objects.filter(pk__in=seen_pks).update(last_synced_at=timezone.now())
+            self._remember_seen(seen_pks)
 
     def _insert(self, new_rows: list[dict[str, Any]]) -> None:
         """INSERT the new numbers with one executemany. The ORM's bulk_create spends most of a
@@ -403,17 +429,31 @@ class _Syncer:
         if not upstream_ids:
             return {}
         quote = connection.ops.quote_name
-        join = "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"
-        values = ", ".join(["(%s)"] * len(upstream_ids))
-        sql = (
-            f"WITH ids(u) AS (VALUES {values}) "  # noqa: S608 - only placeholders and names
-            f"SELECT p.{quote('upstream_id')}, p.{quote('id')}, p.{quote('mirror_hash')}, "
-            f"p.{quote('updated_at')}, p.{quote('last_synced_at')}, p.{quote('released_at')} "
-            f"FROM ids {join} {quote(PhoneNumber._meta.db_table)} p "
-            f"ON p.{quote('account_id')} = %s AND p.{quote('upstream_id')} = ids.u"
-        )
+        columns = ", ".join(
+            f"p.{quote(name)}"
+            for name in (
+                "upstream_id", "id", "mirror_hash", "updated_at", "last_synced_at", "released_at"
+            )
+        )  # fmt: skip
+        table = quote(PhoneNumber._meta.db_table)
+        if connection.vendor == "postgresql":
+            # = ANY(array): an index condition on both columns, whatever the statistics say.
+            sql = (
+                f"SELECT {columns} FROM {table} p "  # noqa: S608 - only names from the model
+                f"WHERE p.{quote('account_id')} = %s AND p.{quote('upstream_id')} = ANY(%s)"
+            )
+            params = [self.account.pk, upstream_ids]
+        else:
+            join = "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"
+            values = ", ".join(["(%s)"] * len(upstream_ids))
+            sql = (
+                f"WITH ids(u) AS (VALUES {values}) "  # noqa: S608 - only placeholders and names
+                f"SELECT {columns} FROM ids {join} {table} p "
+                f"ON p.{quote('account_id')} = %s AND p.{quote('upstream_id')} = ids.u"
+            )
+            params = [*upstream_ids, self.account.pk]
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*upstream_ids, self.account.pk])
+            cursor.execute(sql, params)
             return {row[0]: row[1:] for row in cursor.fetchall()}
 
     def _compare(self, pks: list[int], by_id: dict, hashes: dict):
@@ -424,7 +464,7 @@ class _Syncer:
             return changed_rows, events
         now = timezone.now()
         rows = PhoneNumber.objects.filter(pk__in=pks).only(
-            "pk", "upstream_id", "mirror_hash", *_WRITTEN_FIELDS
+            "pk", "upstream_id", "mirror_hash", "last_synced_at", *_WRITTEN_FIELDS
         )
         for row in rows:
             canonical = by_id[row.upstream_id]
@@ -442,8 +482,11 @@ class _Syncer:
                 touched += ["released_at", "released_by_upstream"]
                 self.counts["returned"] += 1
             row.mirror_hash = hashes[row.upstream_id]
-            row.updated_at = now
-            changed_rows.append((row, (*sorted(touched), "mirror_hash", "updated_at")))
+            # Equal stamps: the next sync's fast path trusts rows nothing saved after the sync.
+            row.updated_at = row.last_synced_at = now
+            changed_rows.append(
+                (row, (*sorted(touched), "mirror_hash", "updated_at", "last_synced_at"))
+            )
             changes = {
                 name: [_jsonable(old), _jsonable(new)]
                 for name, (old, new) in diff(
@@ -513,15 +556,19 @@ class _Syncer:
         """Rows still in service that this run did not see are gone from the carrier. A row
         created here during the run (a purchase) may have missed the listing, so it is left."""
         self._heartbeat(force=True)  # a superseded run must not mark anything gone
+        seen = RawSQL(f"SELECT id FROM {self.seen_table}", [])  # noqa: S608, S611 - a name
         gone = (
             PhoneNumber.objects.in_service()
             .filter(account=self.account, created_at__lt=self.stamp)
-            .filter(Q(last_synced_at__isnull=True) | Q(last_synced_at__lt=self.stamp))
+            .exclude(pk__in=seen)
             .only("pk", "number", "account_id")
             .order_by("pk")
         )
         now = timezone.now()
-        for batch in _batches(gone.iterator(chunk_size=BATCH_SIZE), BATCH_SIZE):
+        last_pk = 0
+        # Keyset pages rather than one open cursor: the loop writes to the table it reads.
+        while batch := list(gone.filter(pk__gt=last_pk)[:BATCH_SIZE]):
+            last_pk = batch[-1].pk
             pks = [row.pk for row in batch]
             with transaction.atomic():
                 PhoneNumber.objects.filter(pk__in=pks, released_at__isnull=True).update(
