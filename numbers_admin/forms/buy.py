@@ -205,28 +205,57 @@ class ConfirmForm(forms.Form):
                                       "%(show_value)d)."},
     )  # fmt: skip
     voice_url = forms.CharField(label="When a call comes in, send it to (URL)", required=False)
-    voice_method = forms.CharField(label="Call request method", required=False, initial="POST")
+    voice_method = forms.CharField(
+        label="Call request method",
+        required=False,
+        initial="POST",
+        widget=forms.Select(choices=METHOD_CHOICES),
+    )
     voice_fallback_url = forms.CharField(label="If that fails, send calls to (URL)", required=False)
-    voice_fallback_method = forms.CharField(label="Fallback method", required=False, initial="POST")
+    voice_fallback_method = forms.CharField(
+        label="Fallback method",
+        required=False,
+        initial="POST",
+        widget=forms.Select(choices=METHOD_CHOICES),
+    )
     status_callback = forms.CharField(label="Call status updates go to (URL)", required=False)
     status_callback_method = forms.CharField(
-        label="Status update method", required=False, initial="POST"
+        label="Status update method",
+        required=False,
+        initial="POST",
+        widget=forms.Select(choices=METHOD_CHOICES),
     )
     sms_url = forms.CharField(label="When a text comes in, send it to (URL)", required=False)
-    sms_method = forms.CharField(label="Text request method", required=False, initial="POST")
+    sms_method = forms.CharField(
+        label="Text request method",
+        required=False,
+        initial="POST",
+        widget=forms.Select(choices=METHOD_CHOICES),
+    )
     sms_fallback_url = forms.CharField(label="If that fails, send texts to (URL)", required=False)
     sms_fallback_method = forms.CharField(
-        label="Text fallback method", required=False, initial="POST"
+        label="Text fallback method",
+        required=False,
+        initial="POST",
+        widget=forms.Select(choices=METHOD_CHOICES),
     )
     voice_receive_mode = forms.CharField(
         label="Receive calls as", required=False, initial="voice",
-        help_text="voice (usual) or fax.",
+        widget=forms.Select(choices=[("voice", "Voice calls (usual)"), ("fax", "Faxes")]),
     )  # fmt: skip
     voice_application_sid = forms.CharField(label="Voice application", required=False)
     sms_application_sid = forms.CharField(label="Messaging application", required=False)
     trunk_sid = forms.CharField(label="SIP trunk", required=False)
     emergency_status = forms.CharField(
-        label="Emergency calling", required=False, help_text="Active or Inactive."
+        label="Emergency calling",
+        required=False,
+        widget=forms.Select(
+            choices=[
+                ("", "Leave as the carrier sets it"),
+                ("Active", "Active"),
+                ("Inactive", "Inactive"),
+            ]
+        ),
     )
     emergency_address_sid = forms.CharField(label="Emergency address", required=False)
     address_sid = forms.CharField(label="Regulatory address", required=False)
