@@ -306,7 +306,7 @@ def _csv_lines(qs):
     tag_names = dict(Tag.objects.values_list("pk", "name"))
     account_names = dict(Account.objects.values_list("pk", "name"))
     # No join: the rows stream straight off the sort index.
-    rows = qs.iterator(chunk_size=2000)
+    rows = qs.defer("raw_payload").iterator(chunk_size=2000)
     for chunk in batched(rows, 2000):
         tags: dict[int, list[str]] = {}
         links = through.objects.filter(phonenumber_id__in=[pn.pk for pn in chunk])
