@@ -5,9 +5,9 @@ The local record stays, marked released, with its history.
 
 import uuid
 
-from django.http import Http404, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from numbers_admin.actions import release as actions
@@ -114,12 +114,23 @@ def bulk(request):
     key = str(form.cleaned_data["key"])
     existing = Job.objects.filter(kind=Job.Kind.BULK_RELEASE, params__key=key).first()
     if existing is not None:
-        return redirect("jobs:detail", pk=existing.pk)
+        return _to_job(request, existing.pk)
     job = actions.create_bulk_release(numbers=numbers, user=request.user)
     job.params = {**job.params, "key": key}
     job.save(update_fields=["params"])
     actions.start_bulk_release(job)
-    return redirect("jobs:detail", pk=job.pk)
+    return _to_job(request, job.pk)
+
+
+def _to_job(request, pk):
+    """To the job's progress page. From htmx, a full navigation (HX-Redirect): the job page has
+    its own address and polling, and a later refresh must show the job, not this form."""
+    url = reverse("jobs:detail", args=[pk])
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
 
 
 urlpatterns = [

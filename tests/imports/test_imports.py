@@ -266,3 +266,15 @@ def test_restart_resumes_only_quiet_jobs_and_sends_nothing_twice(fake_client):
     quiet.refresh_from_db()
     assert quiet.status == "succeeded" and quiet.done == 2
     assert fake_client.sent == [("import", "+14155550100"), ("import", "+14155550101")]
+
+
+def test_htmx_run_navigates_to_the_job_page(admin_client_, fake_client):
+    account = make_account("SW")
+    response = admin_client_.post(
+        reverse("imports:bulk_preview"),
+        rows_post(account, [("+14155550100", "local")]),
+        HTTP_HX_REQUEST="true",
+    )
+    job = Job.objects.get()
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == reverse("jobs:detail", args=[job.pk])
