@@ -11,13 +11,13 @@ class ReleaseForm(forms.Form):
     confirm = forms.CharField(
         label="Type the number to confirm",
         max_length=40,
-        help_text="In any format, e.g. (415) 555-0100.",
         error_messages={"required": "Type the number to confirm that you want to release it."},
     )
 
-    def __init__(self, *args, number: str, **kwargs):
+    def __init__(self, *args, number: str, shown: str = "", **kwargs):
         self.number = number
         super().__init__(*args, **kwargs)
+        self.fields["confirm"].help_text = f"Type {shown or number} (any format works)."
 
     def clean_confirm(self):
         typed = self.cleaned_data["confirm"]

@@ -42,9 +42,11 @@ def _one_context(number, form):
 def confirm(request, pk):
     number = get_object_or_404(PhoneNumber.objects.select_related("account"), pk=pk)
     if request.method == "GET":
-        form = ReleaseForm(initial={"key": uuid.uuid4()}, number=number.number)
+        form = ReleaseForm(
+            initial={"key": uuid.uuid4()}, number=number.number, shown=number.national_format
+        )
         return _page(request, "release/confirm.html", _one_context(number, form))
-    form = ReleaseForm(request.POST, number=number.number)
+    form = ReleaseForm(request.POST, number=number.number, shown=number.national_format)
     if not form.is_valid():
         return _page(request, "release/confirm.html", _one_context(number, form))
     key = form.cleaned_data["key"]
