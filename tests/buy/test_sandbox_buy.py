@@ -173,3 +173,43 @@ def test_twenty_admins_with_different_keys_buy_once(
     assert sandbox_requests.count("signalwire", "POST", "/phone_numbers") == 1
     assert sum(o.sent_by_us for o in outcomes) == 1
     assert all(o.state == "succeeded" for o in outcomes)
+
+
+@pytest.mark.parametrize("which", ["signalwire_account", "compat_account", "twilio_account"])
+def test_number_not_in_stock_is_a_plain_failure(which, request, live_admin, sandbox_requests):
+    from numbers_admin.sandbox import stock
+
+    account = request.getfixturevalue(which)
+    space = "twilio" if which == "twilio_account" else "signalwire"
+    number = stock.example_unavailable(space)
+    client = Client()
+    client.force_login(live_admin)
+    data = {"key": str(uuid.uuid4()), "account": account.pk, "numbers": number}
+    page = client.post(reverse("buy:confirm"), data, follow=True).content.decode()
+    assert "Nothing was bought" in page
+    assert Operation.objects.get().state == "failed"
+    assert matches_sandbox(space, number) == (True, False)
+    assert AuditEvent.objects.get(action="purchase").outcome == "failed"
+
+
+def test_twilio_any_number_in_area_code_against_sandbox(twilio_account, live_admin):
+    client = Client()
+    client.force_login(live_admin)
+    data = {"key": str(uuid.uuid4()), "account": twilio_account.pk, "area_code": "503"}
+    page = client.post(reverse("buy:confirm"), data, follow=True).content.decode()
+    assert "Bought +1 503" in page
+    row = PhoneNumber.objects.get()
+    assert row.number.startswith("+1503")
+    assert matches_sandbox("twilio", row.number) == (True, True)
+
+
+def test_twilio_area_code_purchase_with_lost_answer_finds_the_new_number(
+    twilio_account, sandbox_faults, sandbox_requests
+):
+    sandbox_faults.inject("twilio", "commit_then_fail", count=1, method="POST")
+    outcome = actions.purchase(account=twilio_account, area_code="503", key=uuid.uuid4())
+    assert outcome.state == "succeeded", outcome.message
+    row = PhoneNumber.objects.get()
+    assert row.number.startswith("+1503")
+    assert matches_sandbox("twilio", row.number) == (True, True)
+    assert sandbox_requests.count("twilio", "POST", "IncomingPhoneNumbers") == 1
