@@ -213,3 +213,26 @@ def test_twilio_area_code_purchase_with_lost_answer_finds_the_new_number(
     assert row.number.startswith("+1503")
     assert matches_sandbox("twilio", row.number) == (True, True)
     assert sandbox_requests.count("twilio", "POST", "IncomingPhoneNumbers") == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "params", "words"),
+    [
+        ("server_error", {"status": 500}, "could not be reached"),
+        ("rate_limit", {}, "slow down"),
+        ("drop", {}, "could not be reached"),
+    ],
+)
+def test_search_step_fault_is_a_sentence_and_buys_nothing(
+    kind, params, words, signalwire_account, sandbox_faults, sandbox_requests, live_admin
+):
+    sandbox_faults.inject("signalwire", kind, method="GET", path_contains="search", **params)
+    client = Client()
+    client.force_login(live_admin)
+    page = client.get(
+        reverse("buy:start"),
+        {"account": signalwire_account.pk, "country": "US", "search": "1", "kind": "local"},
+    ).content.decode()
+    assert words in page
+    assert "Search for available numbers" in page  # the form stays, ready to try again
+    assert sandbox_requests.count("signalwire", "POST") == 0
