@@ -1,10 +1,12 @@
 """Sync: make the local mirror of one account true to the carrier, and say what drifted.
 
 The carrier is streamed page by page (``client.iter_numbers``) and handled in batches of
-``BATCH_SIZE``: one SELECT of the batch's existing rows by upstream id, ``bulk_create`` for new
-numbers, ``bulk_update`` of only the fields that changed, one UPDATE stamping every seen row with
-this run's start time, and ``bulk_create`` of the audit events. Memory stays flat however large the
-account is: nothing is kept across batches but counters and a few samples for the drift report.
+``BATCH_SIZE``: one SELECT of the batch's existing rows by upstream id (pk, fingerprint, stamps
+only), one INSERT (executemany) for new numbers, a field-by-field comparison only for rows whose
+fingerprint of the carrier's body changed or that something saved since the last sync, an UPDATE
+of just the changed columns, and ``bulk_create`` of the audit events. Memory stays flat however
+large the account is: nothing is kept across batches but counters and a few samples for the drift
+report.
 
 Numbers we hold that the carrier no longer lists are found *after* the stream: each batch adds the
 ids of the rows it saw to a temporary table of this run (in the database, so memory stays flat for
