@@ -13,6 +13,7 @@ from django.http import QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -253,8 +254,13 @@ def number_list(request):
         "page_size": PAGE_SIZE,
     }
     if request.htmx and request.htmx.target == "results":
-        return render(request, "numbers/list.html#results", context)
-    return render(request, "numbers/list.html", context)
+        response = render(request, "numbers/list.html#results", context)
+    else:
+        response = render(request, "numbers/list.html", context)
+    # One URL, two answers (the page, or its results for htmx): caches and the browser's Back
+    # must keep them apart, or Back after a live search shows a bare fragment.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _count_cache_key(query: str) -> str:

@@ -11,6 +11,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from numbers_admin import numbering
@@ -229,8 +230,12 @@ def activity(request):
         "export_url": reverse("activity_export") + ("?" + filter_query if filter_query else ""),
     }
     if request.htmx and request.htmx.target == "activity-results":
-        return render(request, "activity/list.html#results", context)
-    return render(request, "activity/list.html", context)
+        response = render(request, "activity/list.html#results", context)
+    else:
+        response = render(request, "activity/list.html", context)
+    # Same URL, page or fragment: keep them apart in caches (and for the Back button).
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 class _Echo:

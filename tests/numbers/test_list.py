@@ -53,6 +53,9 @@ def test_htmx_request_gets_only_the_results(viewer_client, inventory):
     # The screen-reader status outside the swapped area is updated out of band.
     assert 'id="result-status"' in html and 'hx-swap-oob="true"' in html
     assert "2 numbers found." in html
+    # The fragment and the page share a URL: Back must not be served the fragment from cache.
+    assert "HX-Request" in response["Vary"]
+    assert "HX-Request" in viewer_client.get(URL)["Vary"]
 
 
 def test_search_box_updates_as_you_type_and_keeps_state_in_the_url(viewer_client, inventory):

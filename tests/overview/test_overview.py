@@ -194,6 +194,7 @@ def test_activity_htmx_gets_the_results_only(viewer_client, events):
     )  # fmt: skip
     html = response.content.decode()
     assert "<html" not in html and "Released" in html and "Configured" not in html
+    assert "HX-Request" in response["Vary"]
 
 
 def test_activity_pages(viewer_client, viewer):
