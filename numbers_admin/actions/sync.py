@@ -273,8 +273,9 @@ class _Syncer:
         self.job = job
         self.account = account
         self.stamp = stamp
-        # The first sync of an account is its inventory, not drift: one summary, no event per row.
-        self.initial = account.last_synced_at is None and not account.numbers.exists()
+        # Filling an empty mirror (a new account, or one that was empty) is an inventory, not
+        # drift: the job's summary says how many were found, without an audit event per number.
+        self.initial = not account.numbers.exists()
         self.seen = 0
         self.inserted = 0
         self._analyze_at = 2 * BATCH_SIZE
@@ -685,7 +686,11 @@ def drift_sentence(summary: dict[str, Any]) -> str:
     """The drift report in one plain sentence, for the job page, the command and the logs."""
     seen = summary.get("seen", 0)
     if summary.get("initial"):
-        return f"First sync: found {seen:,} numbers at the carrier and added them here."
+        plural = "" if seen == 1 else "s"
+        return (
+            f"Added {seen:,} number{plural} found at the carrier "
+            "(the dashboard had none for this account yet)."
+        )
     parts = [
         f"{summary.get('new', 0):,} new at the carrier",
         f"{summary.get('gone', 0):,} gone from the carrier",

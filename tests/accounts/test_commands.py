@@ -69,7 +69,7 @@ def test_sync_numbers_prints_drift(monkeypatch):
     monkeypatch.setattr(sync, "sync_now", lambda acct, **kw: _real_sync_now(acct, client=upstream))
     out = io.StringIO()
     call_command("sync_numbers", "--account", "Main", stdout=out)
-    assert "Main: First sync: found 3 numbers" in out.getvalue()
+    assert "Main: Added 3 numbers found at the carrier" in out.getvalue()
 
     upstream.numbers = [canonical(0), canonical(1, name="New name"), canonical(5)]
     out = io.StringIO()

@@ -20,7 +20,7 @@ def test_seeded_mirror_matches_what_an_http_sync_sees(request, fixture):
     space = "twilio" if fixture == "twilio_account" else "signalwire"
     assert SandboxNumber.objects.filter(space=space).count() == 60
     assert PhoneNumber.objects.filter(account=account).count() == 60
-    assert "First sync: found 60 numbers" in out.getvalue()
+    assert "Added 60 numbers found at the carrier" in out.getvalue()
     # A real sync over HTTP afterwards finds no drift: the in-process path maps identically.
     job = sync.sync_now(account)
     assert job.status == "succeeded", job.message

@@ -38,7 +38,7 @@ def test_first_sync_adds_every_number_with_derived_fields(account):
     assert row.call_request_url == "https://example.com/voice/3"
     assert row.last_synced_at is not None
     assert job.summary["initial"] is True
-    assert "First sync: found 5 numbers" in job.message
+    assert "Added 5 numbers found at the carrier" in job.message
     # The initial inventory is not drift: no event per number.
     assert not AuditEvent.objects.exists()
     account.refresh_from_db()
@@ -222,4 +222,11 @@ def test_bookkeeping_only_difference_is_written_without_an_event(account):
 
     assert PhoneNumber.objects.get().raw_payload == payload
     assert job.summary["changed"] == 0 and job.summary["unchanged"] == 1
+    assert not AuditEvent.objects.exists()
+
+
+def test_empty_sync_then_numbers_is_still_an_inventory_not_a_flood_of_events(account):
+    sync.sync_now(account, client=FakeClient([]))
+    job = sync.sync_now(account, client=FakeClient([canonical(i) for i in range(4)]))
+    assert job.summary["initial"] is True and job.summary["new"] == 4
     assert not AuditEvent.objects.exists()

@@ -74,7 +74,7 @@ def test_sync_now_button_runs_task_and_shows_job_page(client, admin_user, signal
     assert response.redirect_chain[-1][0] == reverse("jobs:detail", args=[job.pk])
     body = response.content.decode()
     assert "Sync of “SW REST”" in body
-    assert "First sync: found 1 numbers" in body
+    assert "Added 1 number found at the carrier" in body
     assert PhoneNumber.objects.filter(account=signalwire_account).count() == 1
 
 
