@@ -423,7 +423,7 @@ def main():
             "CSV export of US toll-free, webhooks (whole file)",
             "/numbers/export.csv?country=US&kind=toll_free&call_handler=laml_webhooks",
         ),
-        ("Overview (one aggregate pass)", "/"),
+        ("Overview (all figures and charts)", "/"),
     ]
     rows = []
     for label, ours, theirs in scenarios:
