@@ -4,41 +4,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('numbers_admin', '0003_sync_mirror_hash'),
+        ("numbers_admin", "0003_sync_mirror_hash"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='phonenumber',
-            name='pn_call_handler',
+            model_name="phonenumber",
+            name="pn_call_handler",
         ),
         migrations.RemoveIndex(
-            model_name='phonenumber',
-            name='pn_message_handler',
+            model_name="phonenumber",
+            name="pn_message_handler",
         ),
         migrations.RemoveIndex(
-            model_name='phonenumber',
-            name='pn_e911_status',
+            model_name="phonenumber",
+            name="pn_e911_status",
         ),
         # Only the single-column indexes go (the (column, number) indexes below replace them).
         # Done as plain DROP INDEX: an AlterField would make SQLite copy the whole table.
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.AlterField(
-                    model_name='phonenumber',
-                    name='country',
-                    field=models.CharField(blank=True, help_text='ISO 3166-1', max_length=2),
+                    model_name="phonenumber",
+                    name="country",
+                    field=models.CharField(blank=True, help_text="ISO 3166-1", max_length=2),
                 ),
                 migrations.AlterField(
-                    model_name='phonenumber',
-                    name='kind',
-                    field=models.CharField(choices=[('local', 'Local'), ('mobile', 'Mobile'), ('toll_free', 'Toll-free'), ('other', 'Other')], max_length=16),
+                    model_name="phonenumber",
+                    name="kind",
+                    field=models.CharField(
+                        choices=[
+                            ("local", "Local"),
+                            ("mobile", "Mobile"),
+                            ("toll_free", "Toll-free"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                    ),
                 ),
                 migrations.AlterField(
-                    model_name='phonenumber',
-                    name='released_at',
+                    model_name="phonenumber",
+                    name="released_at",
                     field=models.DateTimeField(blank=True, null=True),
                 ),
             ],
@@ -57,31 +64,39 @@ class Migration(migrations.Migration):
             ],
         ),
         migrations.AddIndex(
-            model_name='phonenumber',
-            index=models.Index(condition=models.Q(('released_at__isnull', True)), fields=['number', 'id'], name='pn_live_number'),
+            model_name="phonenumber",
+            index=models.Index(
+                condition=models.Q(("released_at__isnull", True)),
+                fields=["number", "id"],
+                name="pn_live_number",
+            ),
         ),
         migrations.AddIndex(
-            model_name='phonenumber',
-            index=models.Index(fields=['call_handler', 'number'], name='pn_call_handler'),
+            model_name="phonenumber",
+            index=models.Index(fields=["call_handler", "number"], name="pn_call_handler"),
         ),
         migrations.AddIndex(
-            model_name='phonenumber',
-            index=models.Index(fields=['message_handler', 'number'], name='pn_message_handler'),
+            model_name="phonenumber",
+            index=models.Index(fields=["message_handler", "number"], name="pn_message_handler"),
         ),
         migrations.AddIndex(
-            model_name='phonenumber',
-            index=models.Index(fields=['e911_status', 'number'], name='pn_e911_status'),
+            model_name="phonenumber",
+            index=models.Index(fields=["e911_status", "number"], name="pn_e911_status"),
         ),
         migrations.AddIndex(
-            model_name='phonenumber',
-            index=models.Index(fields=['country', 'number'], name='pn_country_number'),
+            model_name="phonenumber",
+            index=models.Index(fields=["country", "number"], name="pn_country_number"),
         ),
         migrations.AddIndex(
-            model_name='phonenumber',
-            index=models.Index(fields=['kind', 'number'], name='pn_kind_number'),
+            model_name="phonenumber",
+            index=models.Index(fields=["kind", "number"], name="pn_kind_number"),
         ),
         migrations.AddIndex(
-            model_name='phonenumber',
-            index=models.Index(condition=models.Q(('released_at__isnull', False)), fields=['released_at'], name='pn_released'),
+            model_name="phonenumber",
+            index=models.Index(
+                condition=models.Q(("released_at__isnull", False)),
+                fields=["released_at"],
+                name="pn_released",
+            ),
         ),
     ]
