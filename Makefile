@@ -22,7 +22,7 @@ demo: install
 
 ## Install everything and run the whole test suite (browser journeys included)
 test: install e2e-setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 e2e-setup:
 	bash scripts/setup-e2e

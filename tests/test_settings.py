@@ -20,7 +20,9 @@ PRODUCTION_ENV = {
 
 
 def _manage(*args, env_overrides):
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "TASKS_BACKEND"}}
+    # The test harness's own switches (the browser tests allow sync ORM calls) are not production.
+    harness = {"DEBUG", "TASKS_BACKEND", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in harness}
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "manage.py", *args],

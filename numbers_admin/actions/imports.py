@@ -302,13 +302,19 @@ def start_bulk_import(job: Job) -> None:
 
 
 def resume_unfinished_jobs(stale_seconds: int = 120) -> list[int]:
-    """Enqueue again every bulk import/release job that still has pending items and whose runner
-    has not reported for ``stale_seconds`` (it died in a restart). Safe even if the runner is in
-    fact alive: every item's operation key stops a second send."""
+    """Enqueue again every bulk import/release/configure job that still has pending items and
+    whose runner has not reported for ``stale_seconds`` (it died in a restart). Safe even if the
+    runner is in fact alive: every import/release item's operation key stops a second send, and a
+    configure item re-reads the number and sends only what still differs from the plan."""
+    from numbers_admin.actions.configure import run_bulk_configure
     from numbers_admin.actions.release import run_bulk_release
 
     resumed = []
-    runners = {Job.Kind.BULK_IMPORT: run_bulk_import, Job.Kind.BULK_RELEASE: run_bulk_release}
+    runners = {
+        Job.Kind.BULK_IMPORT: run_bulk_import,
+        Job.Kind.BULK_RELEASE: run_bulk_release,
+        Job.Kind.BULK_CONFIGURE: run_bulk_configure,
+    }
     quiet_since = timezone.now() - timezone.timedelta(seconds=stale_seconds)
     jobs = (
         Job.objects.filter(

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('numbers_admin', '0002_roles'),
+        ("numbers_admin", "0002_roles"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='phonenumber',
-            name='mirror_hash',
+            model_name="phonenumber",
+            name="mirror_hash",
             field=models.CharField(blank=True, editable=False, max_length=32),
         ),
     ]

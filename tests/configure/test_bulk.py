@@ -340,3 +340,29 @@ def test_numbers_of_a_switched_off_account_are_skipped(
         reverse("configure:bulk"), {"selected": [number.pk], "call_request_method": "GET"}
     )
     assert "is switched off in the dashboard" in plain(support_client.get(_preview_url(response)))
+
+
+def test_resume_jobs_finishes_an_interrupted_bulk_change_without_redoing_finished_items(
+    rest_account, make_number, fake_upstream
+):
+    from dataclasses import asdict
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    numbers = [make_number(rest_account, i) for i in range(3)]
+    plans = [asdict(actions.plan_number(n, {"call_request_method": "GET"})) for n in numbers]
+    job = actions.create_bulk_job(plans, user=None, description="GET everywhere")
+    # The worker died after the first number: that item is finished, its heartbeat is old.
+    JobItem.objects.filter(job=job, position=0).update(status=JobItem.Status.SUCCEEDED)
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.RUNNING, done=1, heartbeat_at=timezone.now() - timedelta(minutes=10)
+    )
+
+    call_command("resume_jobs")
+
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED
+    sent_to = [call[1] for call in fake_upstream.updates()]
+    assert sent_to == [numbers[1].upstream_id, numbers[2].upstream_id]

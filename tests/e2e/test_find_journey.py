@@ -65,12 +65,6 @@ def test_viewer_finds_a_number_typed_in_national_format_and_reads_its_routing(lo
     screenshot(page, "number-detail")
 
 
-@pytest.mark.xfail(
-    strict=False,  # the cached fragment is not hit every run, so it sometimes passes already
-    reason="Known bug (issue 4): the Numbers page answers htmx and full-page requests for the "
-    "same URL without `Vary: HX-Request`, so Back after a live search can show the cached results "
-    "fragment without the page around it. Remove this mark once the view sends the header.",
-)
 def test_back_button_returns_to_the_same_search(login_as, inventory):
     page = login_as(roles.VIEWER)
     page.goto("/numbers/")

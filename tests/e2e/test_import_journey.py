@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from numbers_admin import roles
 from numbers_admin.actions import imports
 from numbers_admin.models import Job, PhoneNumber
-from tests.e2e.conftest import assert_focus_inside, axe_check, screenshot
+from tests.e2e.conftest import axe_check, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -103,13 +103,6 @@ def test_admin_imports_a_csv_fixing_the_bad_row_in_the_preview(
     }
 
 
-@pytest.mark.xfail(
-    strict=False,  # XPASS (shown by -ra) once fixed: then remove this mark
-    reason="Known bug (issue 5): the preview form posts with htmx and the view answers with a "
-    "302 to the job page, so htmx swaps a whole page (header, menu, footer) into #import-page "
-    "and focus falls to <body>. Fix: answer htmx with HX-Redirect (django_htmx "
-    "HttpResponseClientRedirect). Remove this mark once fixed.",
-)
 def test_starting_the_import_shows_the_job_page_cleanly(login_as, signalwire_account):
     page = login_as(roles.ADMIN)
     page.goto("/import/bulk/")
@@ -119,4 +112,7 @@ def test_starting_the_import_shows_the_job_page_cleanly(login_as, signalwire_acc
     page.get_by_role("button", name="Import 1 number").click()
     expect(page.locator("#job-progress")).to_be_visible()
     expect(page.get_by_role("banner")).to_have_count(1, timeout=2000)
-    assert_focus_inside(page, "main", "starting the import")
+    # A real navigation to the job's own address (so a refresh shows the job, not the form):
+    # the browser starts the new page from the top, as on any page load.
+    expect(page).to_have_url(re.compile(r"/jobs/\d+/$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Bulk import")

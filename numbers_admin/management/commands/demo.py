@@ -72,6 +72,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"Seeding {numbers} numbers into “{account.name}”…")
                 call_command("seed_inventory", numbers=numbers, account=account.name, verbosity=0)
 
+        # Bulk jobs a previous run left half-done continue when the worker starts.
+        call_command("resume_jobs", stdout=self.stdout)
         self._print_welcome(host, port, logins)
         if no_serve:
             return
