@@ -16,8 +16,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import requests
-
 from numbers_admin.upstream import mapping
 from numbers_admin.upstream.base import (
     COMPAT_UPDATABLE_FIELDS,
@@ -36,7 +34,7 @@ from numbers_admin.upstream.errors import (
     Unavailable,
     UpstreamError,
 )
-from numbers_admin.upstream.http import HttpClient
+from numbers_admin.upstream.http import HttpClient, ProviderClient
 from numbers_admin.upstream.signalwire import possible_at_from
 from numbers_admin.upstream.signalwire import sentence as as_sentence
 
@@ -196,7 +194,7 @@ def make_error_mapper(vendor: str):
     return compat_error
 
 
-class _CompatFormatClient:
+class _CompatFormatClient(ProviderClient):
     """What SignalWire Compatibility and Twilio share; subclasses set the differences."""
 
     provider = ""
@@ -218,19 +216,6 @@ class _CompatFormatClient:
             error_mapper=make_error_mapper(self.vendor),
             **http_options,
         )
-
-    @property
-    def last_request_id(self) -> str:
-        return self.http.last_request_id
-
-    def close(self) -> None:
-        self.http.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
 
     def ping(self) -> None:
         self.http.request("GET", "IncomingPhoneNumbers.json", params={"PageSize": 1})
@@ -336,33 +321,15 @@ class _CompatFormatClient:
             ) from None
 
     def _pages(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        """Every item of a listing, page by page, following ``next_page_uri`` (never computed)."""
-        first = requests.Request("GET", self.http.url(path), params=params).prepare().url
-        seen: set[str] = {first}
-        link: str = path
-        request_params: dict[str, Any] | None = params
-        while True:
-            body = self.http.request("GET", link, params=request_params) or {}
-            yield from body.get("incoming_phone_numbers") or []
-            next_link = body.get("next_page_uri")
-            if not next_link:
-                return
-            absolute = self._absolute(next_link)
-            if absolute in seen:
-                return  # a repeated link would loop forever
-            seen.add(absolute)
-            link, request_params = absolute, None
-
-    def _absolute(self, link: str) -> str:
         # next_page_uri is a path from the API's own root (e.g. "/2010-04-01/Accounts/…" or
-        # "/api/laml/2010-04-01/…"); the account root ends with that same "/Accounts/{id}", so
-        # the part after it is joined to ours. That keeps any prefix (the sandbox's) intact.
-        if link.startswith(("http://", "https://")):
-            return link
-        marker = f"/Accounts/{self.project_id}/"
-        if marker in link:
-            return self.http.root + "/" + link.split(marker, 1)[1]
-        return self.http.url(link)
+        # "/api/laml/2010-04-01/…"); the account root ends with that same "/Accounts/{id}".
+        return self._follow_pages(
+            path,
+            params,
+            items=lambda body: body.get("incoming_phone_numbers"),
+            next_link=lambda body: body.get("next_page_uri"),
+            marker=f"/Accounts/{self.project_id}/",
+        )
 
 
 def _matches_pattern(e164: str, query: SearchQuery) -> bool:

@@ -16,7 +16,7 @@ import base64
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -338,6 +338,68 @@ class HttpClient:
         if note:
             line += f"; {note}"
         logger.log(level, self.redact(line))
+
+
+class ProviderClient:
+    """What every provider client does around its ``HttpClient`` the same way: the last request
+    id, closing (also as a context manager) and following a listing's next-page links.
+
+    Subclasses set ``self.http`` and ``self.project_id`` in ``__init__``.
+    """
+
+    http: HttpClient
+    project_id: str
+
+    @property
+    def last_request_id(self) -> str:
+        return self.http.last_request_id
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def _follow_pages(
+        self,
+        path: str,
+        params: dict[str, Any],
+        *,
+        items: Callable[[dict[str, Any]], list[dict[str, Any]] | None],
+        next_link: Callable[[dict[str, Any]], str | None],
+        marker: str,
+    ) -> Iterator[dict[str, Any]]:
+        """Every item of a listing, page by page, following the provider's next-page link (never
+        computed). ``items`` and ``next_link`` read a page's body; ``marker`` is where a returned
+        path's part under our root begins (see ``_absolute``)."""
+        first = requests.Request("GET", self.http.url(path), params=params).prepare().url
+        seen: set[str] = {first}
+        link: str = path
+        request_params: dict[str, Any] | None = params
+        while True:
+            body = self.http.request("GET", link, params=request_params) or {}
+            yield from items(body) or []
+            found = next_link(body)
+            if not found:
+                return
+            absolute = self._absolute(found, marker)
+            if absolute in seen:
+                return  # a repeated link would loop forever
+            seen.add(absolute)
+            link, request_params = absolute, None
+
+    def _absolute(self, link: str, marker: str) -> str:
+        # A next-page link may be absolute, or a path from the provider's own root. The part
+        # after ``marker`` (which our root also ends with) is joined to our root, so that a
+        # prefix in front of the provider (the sandbox's) is kept.
+        if link.startswith(("http://", "https://")):
+            return link
+        if marker in link:
+            return self.http.root + "/" + link.split(marker, 1)[1]
+        return self.http.url(link)
 
 
 def _parse_json(response: requests.Response) -> tuple[bool, Any]:

@@ -4,8 +4,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import requests
-
 from numbers_admin.upstream import mapping
 from numbers_admin.upstream.base import REST_UPDATABLE_FIELDS, AvailableNumber, SearchQuery
 from numbers_admin.upstream.errors import (
@@ -19,7 +17,7 @@ from numbers_admin.upstream.errors import (
     Unavailable,
     UpstreamError,
 )
-from numbers_admin.upstream.http import HttpClient
+from numbers_admin.upstream.http import HttpClient, ProviderClient
 
 REST_PREFIX = "/api/relay/rest"
 MAX_SEARCH_RESULTS = 100  # the API's own upper limit (API.md §1.4)
@@ -160,7 +158,7 @@ def rest_error(
     )
 
 
-class SignalWireRestClient:
+class SignalWireRestClient(ProviderClient):
     provider = "signalwire_rest"
     search_kinds = ("local", "toll_free")
     honours_capability_filter = False
@@ -178,19 +176,6 @@ class SignalWireRestClient:
             error_mapper=rest_error,
             **http_options,
         )
-
-    @property
-    def last_request_id(self) -> str:
-        return self.http.last_request_id
-
-    def close(self) -> None:
-        self.http.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
 
     def ping(self) -> None:
         self.http.request("GET", "phone_numbers", params={"page_size": 1})
@@ -276,30 +261,11 @@ class SignalWireRestClient:
         self.http.request("DELETE", f"phone_numbers/{upstream_id}")
 
     def _pages(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        """Every item of a listing, page by page, following ``links.next`` (never computed)."""
-        first = requests.Request("GET", self.http.url(path), params=params).prepare().url
-        seen: set[str] = {first}
-        link: str | None = path
-        request_params: dict[str, Any] | None = params
-        while link:
-            body = self.http.request("GET", link, params=request_params) or {}
-            yield from body.get("data") or []
-            next_link = (body.get("links") or {}).get("next")
-            if not next_link:
-                return
-            absolute = self._absolute(next_link)
-            if absolute in seen:
-                return  # a repeated link would loop forever
-            seen.add(absolute)
-            link, request_params = absolute, None
-
-    def _absolute(self, link: str) -> str:
-        # links.next may be absolute, or a path from the Space root ("/api/relay/rest/…"); the
-        # part after the REST prefix is joined to our root so that a prefix in front of the
-        # Space (the sandbox's "/sandbox/signalwire") is kept.
-        if link.startswith(("http://", "https://")):
-            return link
-        marker = REST_PREFIX + "/"
-        if marker in link:
-            return self.http.root + "/" + link.split(marker, 1)[1]
-        return self.http.url(link)
+        # links.next may be absolute, or a path from the Space root ("/api/relay/rest/…").
+        return self._follow_pages(
+            path,
+            params,
+            items=lambda body: body.get("data"),
+            next_link=lambda body: (body.get("links") or {}).get("next"),
+            marker=REST_PREFIX + "/",
+        )
