@@ -2,9 +2,9 @@
 
 import uuid
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from numbers_admin.actions import imports as actions
@@ -20,6 +20,7 @@ from numbers_admin.forms.imports import (
 from numbers_admin.models import Account, Job, Operation, Provider
 from numbers_admin.roles import permission_required
 from numbers_admin.upstream import errors
+from numbers_admin.views.jobs import to_job
 
 PERM = "numbers_admin.import_phonenumber"
 
@@ -126,7 +127,7 @@ def bulk_preview(request):
     existing = Job.objects.filter(kind=Job.Kind.BULK_IMPORT, params__key=str(key)).first()
     if existing is not None:
         # The same preview submitted twice (double click, back and resubmit): one job.
-        return _to_job(request, existing.pk)
+        return to_job(request, existing.pk)
     count = min(int(data.get("rows", "0") or 0), 20000)
     lines = []
     for i in range(1, count + 1):
@@ -161,18 +162,7 @@ def bulk_preview(request):
     job.params = {**job.params, "key": str(key)}
     job.save(update_fields=["params"])
     actions.start_bulk_import(job)
-    return _to_job(request, job.pk)
-
-
-def _to_job(request, pk):
-    """To the job's progress page. From htmx, a full navigation (HX-Redirect): the job page has
-    its own address and polling, and a later refresh must show the job, not this form."""
-    url = reverse("jobs:detail", args=[pk])
-    if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
+    return to_job(request, job.pk)
 
 
 urlpatterns = [

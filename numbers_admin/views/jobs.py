@@ -11,8 +11,8 @@ partial shows, for embedding elsewhere.
 import csv
 
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.views.decorators.http import require_GET
 
@@ -27,6 +27,17 @@ _DEFAULT_BACK = {
     Job.Kind.BULK_RELEASE: ("numbers:list", "Back to numbers"),
     Job.Kind.BULK_CONFIGURE: ("numbers:list", "Back to numbers"),
 }
+
+
+def to_job(request, pk):
+    """To the job's progress page. From htmx, a full navigation (HX-Redirect): the job page has
+    its own address and polling, and a later refresh must show the job, not this form."""
+    url = reverse("jobs:detail", args=[pk])
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
 
 
 def _back_link(job: Job) -> tuple[str, str]:

@@ -5,9 +5,9 @@ The local record stays, marked released, with its history.
 
 import uuid
 
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
 from numbers_admin.actions import release as actions
@@ -16,6 +16,7 @@ from numbers_admin.forms.release import BulkReleaseForm, ReleaseForm
 from numbers_admin.models import Job, Operation, PhoneNumber
 from numbers_admin.roles import permission_required
 from numbers_admin.upstream import errors
+from numbers_admin.views.jobs import to_job
 
 PERM = "numbers_admin.release_phonenumber"
 BULK_CAP = 5000
@@ -116,23 +117,12 @@ def bulk(request):
     key = str(form.cleaned_data["key"])
     existing = Job.objects.filter(kind=Job.Kind.BULK_RELEASE, params__key=key).first()
     if existing is not None:
-        return _to_job(request, existing.pk)
+        return to_job(request, existing.pk)
     job = actions.create_bulk_release(numbers=numbers, user=request.user)
     job.params = {**job.params, "key": key}
     job.save(update_fields=["params"])
     actions.start_bulk_release(job)
-    return _to_job(request, job.pk)
-
-
-def _to_job(request, pk):
-    """To the job's progress page. From htmx, a full navigation (HX-Redirect): the job page has
-    its own address and polling, and a later refresh must show the job, not this form."""
-    url = reverse("jobs:detail", args=[pk])
-    if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
+    return to_job(request, job.pk)
 
 
 urlpatterns = [
