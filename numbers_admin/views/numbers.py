@@ -404,7 +404,7 @@ def _row_context(request, pn, form=None):
 @permission_required(VIEW)
 def row(request, pk):
     """One table row (the "Cancel" of an inline edit)."""
-    pn = get_object_or_404(PhoneNumber.objects.select_related("account"), pk=pk)
+    pn = _number_or_404(pk)
     if not request.htmx:
         return redirect("numbers:detail", pk=pk)
     return render(request, "numbers/list.html#row", _row_context(request, pn))
@@ -413,39 +413,54 @@ def row(request, pk):
 @require_http_methods(["GET", "POST"])
 @permission_required(CHANGE)
 def row_edit(request, pk):
-    pn = get_object_or_404(PhoneNumber.objects.select_related("account"), pk=pk)
+    pn = _number_or_404(pk)
     if request.method == "GET":
         if not request.htmx:
             return redirect(reverse("numbers:detail", args=[pk]) + "#edit")
         form = RowEditForm(initial={"name": pn.name, "tags": tag_names_text(pn)})
         return render(request, "numbers/list.html#row_edit", _row_context(request, pn, form))
     form = RowEditForm(request.POST)
-    if form.is_valid() and pn.is_released and form.cleaned_data["name"] != pn.name:
-        form.add_error("name", "This number was released, so its name can't change any more.")
-    if form.is_valid():
-        try:
-            changes = edit_number(
-                pn,
-                user=request.user,
-                name=form.cleaned_data["name"],
-                tags=form.cleaned_data["tags"],
-            )
-        except NameNotSaved as failure:
-            form.add_error("name", f"Not saved: {failure.error.message}")
-        else:
-            pn.refresh_from_db()
-            if request.htmx:
-                text = f"Saved {pn}." if changes else f"Nothing changed for {pn}."
-                response = render(request, "numbers/list.html#row", _row_context(request, pn))
-                response["HX-Trigger"] = _message_trigger(text)
-                return response
-            messages.success(request, f"Saved {pn}.")
-            return redirect(reverse("numbers:list") + _with(request.POST.get("filter", "")))
+    changes = _save_edit(pn, form, request.user)
+    if changes is not None:
+        pn.refresh_from_db()
+        if request.htmx:
+            text = f"Saved {pn}." if changes else f"Nothing changed for {pn}."
+            response = render(request, "numbers/list.html#row", _row_context(request, pn))
+            response["HX-Trigger"] = _message_trigger(text)
+            return response
+        messages.success(request, f"Saved {pn}.")
+        return redirect(reverse("numbers:list") + _with(request.POST.get("filter", "")))
     if request.htmx:
         return render(
             request, "numbers/list.html#row_edit", _row_context(request, pn, form), status=422
         )
     return _detail(request, pn, form, status=422)
+
+
+def _number_or_404(pk) -> PhoneNumber:
+    return get_object_or_404(PhoneNumber.objects.select_related("account"), pk=pk)
+
+
+def _save_edit(pn: PhoneNumber, form, user, also: tuple[str, ...] = ()) -> dict | None:
+    """Validate an edit form (row or page) and apply it: the changes made ({} for none), or None
+    when nothing was saved and ``form`` now carries the errors to show.
+
+    A released number keeps its name; a name the carrier refused is reported on the field."""
+    if form.is_valid() and pn.is_released and form.cleaned_data["name"] != pn.name:
+        form.add_error("name", "This number was released, so its name can't change any more.")
+    if not form.is_valid():
+        return None
+    try:
+        return edit_number(
+            pn,
+            user=user,
+            name=form.cleaned_data["name"],
+            tags=form.cleaned_data["tags"],
+            **{field: form.cleaned_data[field] for field in also},
+        )
+    except NameNotSaved as failure:
+        form.add_error("name", f"Not saved: {failure.error.message}")
+        return None
 
 
 def _message_trigger(text: str, level: str = "success") -> str:
@@ -617,34 +632,22 @@ def _detail(request, pn, form=None, status=200):
 @require_GET
 @permission_required(VIEW)
 def detail(request, pk):
-    pn = get_object_or_404(PhoneNumber.objects.select_related("account"), pk=pk)
+    pn = _number_or_404(pk)
     return _detail(request, pn)
 
 
 @require_POST
 @permission_required(CHANGE)
 def detail_edit(request, pk):
-    pn = get_object_or_404(PhoneNumber.objects.select_related("account"), pk=pk)
+    pn = _number_or_404(pk)
     form = DetailEditForm(request.POST)
-    if form.is_valid() and pn.is_released and form.cleaned_data["name"] != pn.name:
-        form.add_error("name", "This number was released, so its name can't change any more.")
-    if form.is_valid():
-        try:
-            changes = edit_number(
-                pn,
-                user=request.user,
-                name=form.cleaned_data["name"],
-                tags=form.cleaned_data["tags"],
-                notes=form.cleaned_data["notes"],
-            )
-        except NameNotSaved as failure:
-            form.add_error("name", f"Not saved: {failure.error.message}")
+    changes = _save_edit(pn, form, request.user, also=("notes",))
+    if changes is not None:
+        if changes:
+            messages.success(request, f"Saved {pn}.")
         else:
-            if changes:
-                messages.success(request, f"Saved {pn}.")
-            else:
-                messages.info(request, "Nothing changed.")
-            return redirect("numbers:detail", pk=pk)
+            messages.info(request, "Nothing changed.")
+        return redirect("numbers:detail", pk=pk)
     return _detail(request, pn, form, status=422)
 
 
