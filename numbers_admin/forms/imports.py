@@ -45,31 +45,47 @@ def to_import_e164(text: str) -> str:
     return e164
 
 
-class ImportForm(forms.Form):
-    key = forms.UUIDField(widget=forms.HiddenInput)
-    account = forms.ModelChoiceField(
+# One number and many numbers are imported into the same accounts with the same capability
+# choices: the fields and the account list are defined once here.
+
+
+def _account_field() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
         queryset=Account.objects.none(),
         label="Import into",
         empty_label=None,
         error_messages={"invalid_choice": "Choose one of the SignalWire accounts listed."},
     )
-    number = forms.CharField(
-        label="Number",
-        max_length=40,
-        help_text="Any common format, e.g. +1 415 555 0100 or (415) 555-0100.",
-    )
-    kind = forms.ChoiceField(label="Number type", choices=KIND_CHOICES, initial="local")
-    capabilities = forms.MultipleChoiceField(
-        label="What it should do",
+
+
+def _capabilities_field(label: str) -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label=label,
         choices=CAPABILITY_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         initial=ALL_CAPABILITIES,
         error_messages={"required": "Choose at least one: voice calls, SMS, MMS or fax."},
     )
 
+
+class _ImportIntoForm(forms.Form):
+    """Declares no fields (so each form keeps its own field order); limits ``account``."""
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = import_accounts()
+
+
+class ImportForm(_ImportIntoForm):
+    key = forms.UUIDField(widget=forms.HiddenInput)
+    account = _account_field()
+    number = forms.CharField(
+        label="Number",
+        max_length=40,
+        help_text="Any common format, e.g. +1 415 555 0100 or (415) 555-0100.",
+    )
+    kind = forms.ChoiceField(label="Number type", choices=KIND_CHOICES, initial="local")
+    capabilities = _capabilities_field("What it should do")
 
     def clean_number(self):
         try:
@@ -78,13 +94,8 @@ class ImportForm(forms.Form):
             raise ValidationError(str(error)) from None
 
 
-class BulkImportForm(forms.Form):
-    account = forms.ModelChoiceField(
-        queryset=Account.objects.none(),
-        label="Import into",
-        empty_label=None,
-        error_messages={"invalid_choice": "Choose one of the SignalWire accounts listed."},
-    )
+class BulkImportForm(_ImportIntoForm):
+    account = _account_field()
     upload = forms.FileField(
         label="CSV file",
         required=False,
@@ -98,17 +109,7 @@ class BulkImportForm(forms.Form):
         f"(at most {RANGE_CAP:,} numbers per range).",
     )
     kind = forms.ChoiceField(label="Type, when a row does not say", choices=KIND_CHOICES)
-    capabilities = forms.MultipleChoiceField(
-        label="What they should do",
-        choices=CAPABILITY_CHOICES,
-        widget=forms.CheckboxSelectMultiple,
-        initial=ALL_CAPABILITIES,
-        error_messages={"required": "Choose at least one: voice calls, SMS, MMS or fax."},
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["account"].queryset = import_accounts()
+    capabilities = _capabilities_field("What they should do")
 
     def clean(self):
         data = super().clean()
