@@ -187,6 +187,16 @@ class DirectNumberForm(forms.Form):
             raise ValidationError(str(error)) from None
 
 
+def _method_field(label: str) -> forms.CharField:
+    """How the carrier calls a webhook: POST unless the person picks GET."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        initial="POST",
+        widget=forms.Select(choices=METHOD_CHOICES),
+    )
+
+
 class ConfirmForm(forms.Form):
     """The review step's form: what to buy, with which initial configuration, and the key.
 
@@ -205,40 +215,15 @@ class ConfirmForm(forms.Form):
                                       "%(show_value)d)."},
     )  # fmt: skip
     voice_url = forms.CharField(label="When a call comes in, send it to (URL)", required=False)
-    voice_method = forms.CharField(
-        label="Call request method",
-        required=False,
-        initial="POST",
-        widget=forms.Select(choices=METHOD_CHOICES),
-    )
+    voice_method = _method_field("Call request method")
     voice_fallback_url = forms.CharField(label="If that fails, send calls to (URL)", required=False)
-    voice_fallback_method = forms.CharField(
-        label="Fallback method",
-        required=False,
-        initial="POST",
-        widget=forms.Select(choices=METHOD_CHOICES),
-    )
+    voice_fallback_method = _method_field("Fallback method")
     status_callback = forms.CharField(label="Call status updates go to (URL)", required=False)
-    status_callback_method = forms.CharField(
-        label="Status update method",
-        required=False,
-        initial="POST",
-        widget=forms.Select(choices=METHOD_CHOICES),
-    )
+    status_callback_method = _method_field("Status update method")
     sms_url = forms.CharField(label="When a text comes in, send it to (URL)", required=False)
-    sms_method = forms.CharField(
-        label="Text request method",
-        required=False,
-        initial="POST",
-        widget=forms.Select(choices=METHOD_CHOICES),
-    )
+    sms_method = _method_field("Text request method")
     sms_fallback_url = forms.CharField(label="If that fails, send texts to (URL)", required=False)
-    sms_fallback_method = forms.CharField(
-        label="Text fallback method",
-        required=False,
-        initial="POST",
-        widget=forms.Select(choices=METHOD_CHOICES),
-    )
+    sms_fallback_method = _method_field("Text fallback method")
     voice_receive_mode = forms.CharField(
         label="Receive calls as", required=False, initial="voice",
         widget=forms.Select(choices=[("voice", "Voice calls (usual)"), ("fax", "Faxes")]),
