@@ -21,8 +21,6 @@ second. The bench then runs the real bulk-import task (``actions.imports.run_bul
 import argparse
 import os
 import platform
-import socket
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -30,56 +28,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-OUT = ROOT / "bench" / "out"
+from bench.common import free_port, setup_django, start_sandbox  # noqa: E402 - needs ROOT on the path
+
 RATE = 20.0
 LATENCY_MS = 50
 
 
-def _setup_django():
-    os.environ.setdefault("DEBUG", "true")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "numbers_admin.settings")
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{OUT / 'pace_bench.sqlite3'}")
-    # The bench calls the task directly; nothing is enqueued.
-    os.environ.setdefault("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")
-    OUT.mkdir(parents=True, exist_ok=True)
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-    settings.DEBUG = False  # no query logging in the timed code
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start_sandbox(port: int):
-    log = open(OUT / "pace_bench_sandbox.log", "w")  # noqa: SIM115 - closed by the caller
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "runsandbox", f"127.0.0.1:{port}", "--no-migrate"],
-        cwd=ROOT,
-        env=os.environ.copy(),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return proc, log
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("The sandbox server did not start; see bench/out/pace_bench_sandbox.log")
-
-
 def run(count: int, write: bool) -> bool:
-    _setup_django()
+    # The bench calls the task directly; nothing is enqueued.
+    setup_django(
+        "pace_bench.sqlite3", tasks_backend="django.tasks.backends.immediate.ImmediateBackend"
+    )
     from django.conf import settings
     from django.db import connection
 
@@ -96,8 +55,8 @@ def run(count: int, write: bool) -> bool:
     PhoneNumber.objects.filter(number__in=numbers).delete()
     faults.clear()
 
-    port = _free_port()
-    proc, log = _start_sandbox(port)
+    port = free_port()
+    proc, log = start_sandbox(port, "pace_bench_sandbox.log")
     try:
         account, _ = Account.objects.update_or_create(
             name="Pace bench",

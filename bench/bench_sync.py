@@ -24,7 +24,6 @@ fingerprint, the SELECT per batch, the comparisons, INSERT/UPDATE, audit events,
 import argparse
 import os
 import platform
-import socket
 import subprocess
 import sys
 import threading
@@ -35,49 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-OUT = ROOT / "bench" / "out"
-
-
-def _setup_django():
-    os.environ.setdefault("DEBUG", "true")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "numbers_admin.settings")
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{OUT / 'sync_bench.sqlite3'}")
-    OUT.mkdir(parents=True, exist_ok=True)
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-    # The sandbox needs DEBUG at start-up; the timed code must not pay for query logging.
-    settings.DEBUG = False
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start_sandbox(port: int):
-    log = open(OUT / "sync_bench_sandbox.log", "w")  # noqa: SIM115 - closed by the caller
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "runsandbox", f"127.0.0.1:{port}", "--no-migrate"],
-        cwd=ROOT,
-        env=os.environ.copy(),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return proc, log
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("The sandbox server did not start; see bench/out/sync_bench_sandbox.log")
+from bench.common import cpu_model, free_port, setup_django, start_sandbox  # noqa: E402 - needs ROOT on the path
 
 
 class _RssPeak:
@@ -221,14 +178,7 @@ def _account(port: int):
 
 
 def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model(platform.processor() or platform.machine())
     mem = ""
     try:
         kib = int(Path("/proc/meminfo").read_text().split()[1])
@@ -246,12 +196,12 @@ def main():
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
 
-    _setup_django()
+    setup_django("sync_bench.sqlite3")
     from django.db import connection
 
     vendor = connection.vendor
-    port = _free_port()
-    proc, log = _start_sandbox(port)
+    port = free_port()
+    proc, log = start_sandbox(port, "sync_bench_sandbox.log")
     results = []
     try:
         account = _account(port)
