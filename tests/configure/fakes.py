@@ -7,17 +7,12 @@ what the dashboard decides to send.
 import copy
 import uuid
 
-from numbers_admin.upstream.base import CANONICAL_FIELDS
 from numbers_admin.upstream.errors import Invalid
-
-_NULLABLE = {
-    "upstream_created_at", "upstream_updated_at", "next_billed_at", "beta",
-    "voice_caller_id_lookup",
-}  # fmt: skip
+from tests.canonical import blank_canonical
 
 
 def canonical(n: int, **overrides) -> dict:
-    values = {name: (None if name in _NULLABLE else "") for name in CANONICAL_FIELDS}
+    values = blank_canonical()
     values.update(
         upstream_id=str(uuid.UUID(int=n + 1)),
         number=f"+1415555{n:04d}",
