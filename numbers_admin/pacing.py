@@ -47,5 +47,9 @@ class Pacer:
                 if attempt == self.max_rate_limit_retries:
                     raise
                 delay = error.retry_after if error.retry_after else min(30.0, 0.5 * 2**attempt)
-                self._sleep(delay)
+                self._back_off(delay)
         raise AssertionError("unreachable")
+
+    def _back_off(self, delay: float) -> None:
+        """After a 429: hold the next call back by ``delay`` seconds."""
+        self._sleep(delay)

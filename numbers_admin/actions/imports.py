@@ -27,7 +27,6 @@ from numbers_admin.actions.purchase import (
 )
 from numbers_admin.models import Account, AuditEvent, Job, JobItem, Operation, PhoneNumber
 from numbers_admin.pacing import Pacer
-from numbers_admin.upstream.errors import RateLimited
 
 TWILIO_IMPORT_SENTENCE = (
     "Twilio accounts bring numbers from other carriers through Twilio's Hosted Numbers service, "
@@ -134,18 +133,10 @@ class SharedPacer(Pacer):
         if at > now:
             self._sleep(at - now)
 
-    def call(self, fn):
-        for attempt in range(self.max_rate_limit_retries + 1):
-            self.wait_turn()
-            try:
-                return fn()
-            except RateLimited as error:
-                if attempt == self.max_rate_limit_retries:
-                    raise
-                delay = error.retry_after if error.retry_after else min(30.0, 0.5 * 2**attempt)
-                with self._lock:
-                    self._next_at = max(self._next_at, self._clock() + delay)
-        raise AssertionError("unreachable")
+    def _back_off(self, delay: float) -> None:
+        # Pushes the shared next slot back instead of sleeping, so every worker waits.
+        with self._lock:
+            self._next_at = max(self._next_at, self._clock() + delay)
 
 
 def workers_for(requests_per_second: float) -> int:
