@@ -230,3 +230,23 @@ def test_empty_sync_then_numbers_is_still_an_inventory_not_a_flood_of_events(acc
     job = sync.sync_now(account, client=FakeClient([canonical(i) for i in range(4)]))
     assert job.summary["initial"] is True and job.summary["new"] == 4
     assert not AuditEvent.objects.exists()
+
+
+def test_insert_dates_are_converted_exactly_as_django_converts_them():
+    import datetime as dt
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from numbers_admin.actions.sync import _datetime_converter
+
+    field = PhoneNumber._meta.get_field("upstream_created_at")
+    convert = _datetime_converter(field) or (lambda value: value)
+    values = [
+        None,
+        timezone.now(),
+        dt.datetime(2024, 2, 29, 23, 59, 59, 123456, tzinfo=dt.UTC),
+        dt.datetime(2025, 6, 18, 5, 49, 47, tzinfo=dt.timezone(dt.timedelta(hours=-7))),
+    ]
+    for value in values:
+        assert convert(value) == field.get_db_prep_save(value, connection), value
