@@ -17,12 +17,12 @@ from django.utils import timezone
 from numbers_admin import audit
 from numbers_admin.actions.purchase import (
     Outcome,
-    _follow,
     _mirror_success,
     begin,
     bulk_client_for,
     client_for,
     mark,
+    resume_or_follow,
     send,
 )
 from numbers_admin.models import Account, AuditEvent, Job, JobItem, Operation, PhoneNumber
@@ -58,11 +58,14 @@ def import_number(
     )
     client = client or client_for(account)
     if not created:
-        if job is not None and op.key == uuid.UUID(str(key)):
-            # Our own item resumed after a restart: finish what it started (send if it was
-            # only recorded, look it up if it was interrupted mid-call).
-            return Outcome(_send(op, client, user=user, job=job, pacer=pacer), sent_by_us=True)
-        return _follow(op, client=client, user=user)
+        return resume_or_follow(
+            op,
+            key,
+            job=job,
+            client=client,
+            user=user,
+            resume=lambda: _send(op, client, user=user, job=job, pacer=pacer),
+        )
     owned = PhoneNumber.objects.in_service().filter(number=number).select_related("account").first()
     if owned is not None:
         message = (

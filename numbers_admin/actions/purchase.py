@@ -419,6 +419,19 @@ def _follow(op: Operation, *, client=None, user=None) -> Outcome:
     return Outcome(op, sent_by_us=False)
 
 
+def resume_or_follow(
+    op: Operation, key: uuid.UUID | str, *, job, client, user, resume: Callable[[], Operation]
+) -> Outcome:
+    """For a job item's operation that already existed (``begin`` did not create it).
+
+    The job's own item resumed after a restart (same key) finishes what it started: ``resume``
+    sends if it was only recorded, or looks it up if it was interrupted mid-call. Anything else
+    is a repeat of someone's request: followed, never sent."""
+    if job is not None and op.key == uuid.UUID(str(key)):
+        return Outcome(resume(), sent_by_us=True)
+    return _follow(op, client=client, user=user)
+
+
 def settle_purchase(op: Operation, client) -> str | None:
     """After a lost answer: is the number on the account now? (Raises UpstreamError if the
     lookup fails.)"""

@@ -20,10 +20,10 @@ from numbers_admin.actions.imports import (
 )
 from numbers_admin.actions.purchase import (
     Outcome,
-    _follow,
     begin,
     bulk_client_for,
     client_for,
+    resume_or_follow,
     send,
 )
 from numbers_admin.models import AuditEvent, Job, JobItem, Operation, PhoneNumber
@@ -97,9 +97,14 @@ def release(
     )
     client = client or client_for(account)
     if not created:
-        if job is not None and op.key == uuid.UUID(str(key)):
-            return Outcome(_send(op, client, user=user, job=job, pacer=pacer), sent_by_us=True)
-        return _follow(op, client=client, user=user)
+        return resume_or_follow(
+            op,
+            key,
+            job=job,
+            client=client,
+            user=user,
+            resume=lambda: _send(op, client, user=user, job=job, pacer=pacer),
+        )
     if phone_number.is_released:
         from numbers_admin.actions.purchase import mark
 
