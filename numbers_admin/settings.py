@@ -5,6 +5,8 @@ Every variable is listed with its default and meaning in ``.env.example`` and in
 
 import base64
 import hashlib
+import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -93,7 +95,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file, not Django's default shared in-memory database: that one takes table
     # locks that fail at once ("database table is locked") instead of waiting, when the live
     # test server and a bulk job's worker threads write at the same time.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+    # One file per test process, in the temp folder, so that two test runs never share one.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"numbers_admin-test-{os.getpid()}.sqlite3")
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
