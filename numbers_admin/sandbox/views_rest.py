@@ -15,6 +15,7 @@ from numbers_admin.sandbox.wire import (
     REST_STRING_FIELDS,
     REST_WRITE_ONLY,
     rest_error,
+    rest_errors,
     rest_number,
     rest_status,
 )
@@ -261,15 +262,7 @@ def _update(request, ctx, number):
     if config.get("call_handler") == "relay_topic" and not config.get("call_relay_topic"):
         errors.append("call_relay_topic is required when call_handler is relay_topic")
     if errors:
-        return JsonResponse(
-            {
-                "errors": [
-                    {"detail": e, "status": "422", "title": "Invalid Attribute", "code": "422"}
-                    for e in errors
-                ]
-            },
-            status=422,
-        )
+        return rest_errors(422, errors, "Invalid Attribute")
     if "name" in changes:
         number.name = changes["name"]
     number.config = config
@@ -321,15 +314,7 @@ def search(request, ctx):
     if city and number_type == "toll-free":
         errors.append("city cannot be used with toll-free numbers")
     if errors:
-        return JsonResponse(
-            {
-                "errors": [
-                    {"detail": e, "status": "422", "title": "Invalid Parameter", "code": "422"}
-                    for e in errors
-                ]
-            },
-            status=422,
-        )
+        return rest_errors(422, errors, "Invalid Parameter")
     pattern = stock.Pattern(*patterns[0]) if patterns else None
     kind = stock.TOLL_FREE if number_type == "toll-free" else stock.LOCAL
     country = "US"
@@ -409,15 +394,7 @@ def imported_phone_numbers(request, ctx):
     elif any(c not in CAPABILITIES for c in capabilities):
         errors.append("Capabilities may only include sms, voice, fax and mms")
     if errors:
-        return JsonResponse(
-            {
-                "errors": [
-                    {"detail": e, "status": "422", "title": "Invalid Attribute", "code": "422"}
-                    for e in errors
-                ]
-            },
-            status=422,
-        )
+        return rest_errors(422, errors, "Invalid Attribute")
     ordered = [c for c in ("voice", "sms", "mms", "fax") if c in capabilities]
     try:
         number = inventory.import_number(ctx.space, e164, number_type, ordered, ctx.now)

@@ -130,10 +130,16 @@ def rest_number(n: SandboxNumber, now: dt.datetime) -> dict:
 
 def rest_error(status: int, detail: str, title: str = "Invalid Attribute") -> JsonResponse:
     """The Relay REST validation shape: a list of errors whose ``code`` is the status string."""
+    return rest_errors(status, [detail], title)
+
+
+def rest_errors(status: int, details: list[str], title: str = "Invalid Attribute") -> JsonResponse:
+    """``rest_error`` with one entry per detail (every problem of a request at once)."""
     return JsonResponse(
         {
             "errors": [
-                {"detail": detail, "status": str(status), "title": title, "code": str(status)}
+                {"detail": d, "status": str(status), "title": title, "code": str(status)}
+                for d in details
             ]
         },
         status=status,
