@@ -223,24 +223,16 @@ def validate_update(body: dict) -> tuple[dict, list[str]]:
             errors.append("call_receive_mode must be voice or fax")
         else:
             changes["call_receive_mode"] = body["call_receive_mode"]
-    if "call_handler" in body:
-        value = body["call_handler"]
-        if value not in CALL_HANDLERS_SETTABLE:
-            errors.append(
-                "Call handler is not included in the list: "
-                + ", ".join(sorted(CALL_HANDLERS_SETTABLE))
-            )
-        else:
-            changes["call_handler"] = value
-    if "message_handler" in body:
-        value = body["message_handler"]
-        if value not in MESSAGE_HANDLERS:
-            errors.append(
-                "Message handler is not included in the list: "
-                + ", ".join(sorted(MESSAGE_HANDLERS))
-            )
-        else:
-            changes["message_handler"] = value
+    for field, label, allowed in (
+        ("call_handler", "Call handler", CALL_HANDLERS_SETTABLE),
+        ("message_handler", "Message handler", MESSAGE_HANDLERS),
+    ):
+        if field in body:
+            value = body[field]
+            if value not in allowed:
+                errors.append(f"{label} is not included in the list: " + ", ".join(sorted(allowed)))
+            else:
+                changes[field] = value
     return changes, errors
 
 
