@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install e2e-setup lint bench
+.PHONY: demo test install e2e-setup lint
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,3 @@ e2e-setup:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-
-bench: install
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
