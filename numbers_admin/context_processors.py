@@ -10,6 +10,7 @@ NAVIGATION = [
     ("Import", "imports:start", "numbers_admin.import_phonenumber"),
     ("Activity", "activity", "numbers_admin.view_auditevent"),
     ("Accounts", "accounts:list", "numbers_admin.change_account"),
+    ("Users", "users:list", "auth.change_user"),
 ]
 
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("import/", include(("numbers_admin.views.imports", "imports"))),
     path("accounts/", include(("numbers_admin.views.accounts", "accounts"))),
     path("jobs/", include(("numbers_admin.views.jobs", "jobs"))),
+    path("users/", include(("numbers_admin.views.users", "users"))),
     path("admin/", admin.site.urls),
 ]
 

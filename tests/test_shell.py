@@ -61,9 +61,17 @@ def test_wrong_password_says_so(client, viewer):
 @pytest.mark.parametrize(
     ("role", "visible", "hidden"),
     [
-        (roles.VIEWER, ["Overview", "Numbers", "Activity"], ["Buy", "Import", "Accounts"]),
-        (roles.SUPPORT, ["Overview", "Numbers", "Activity"], ["Buy", "Import", "Accounts"]),
-        (roles.ADMIN, ["Overview", "Numbers", "Buy", "Import", "Activity", "Accounts"], []),
+        (roles.VIEWER, ["Overview", "Numbers", "Activity"], ["Buy", "Import", "Accounts", "Users"]),
+        (
+            roles.SUPPORT,
+            ["Overview", "Numbers", "Activity"],
+            ["Buy", "Import", "Accounts", "Users"],
+        ),
+        (
+            roles.ADMIN,
+            ["Overview", "Numbers", "Buy", "Import", "Activity", "Accounts", "Users"],
+            [],
+        ),
     ],
 )
 def test_navigation_shows_only_what_the_role_may_use(client, role, visible, hidden):

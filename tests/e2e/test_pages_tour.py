@@ -39,6 +39,8 @@ PAGES = [
     ("buy", "/buy/"),
     ("import", "/import/"),
     ("import-bulk", "/import/bulk/"),
+    ("users", "/users/"),
+    ("users-add", "/users/add/"),
 ]
 
 

@@ -11,7 +11,7 @@ from tests.e2e.conftest import PASSWORD, assert_focus_inside, axe_check, screens
 
 pytestmark = pytest.mark.e2e
 
-ALL_SECTIONS = ["Overview", "Numbers", "Buy", "Import", "Activity", "Accounts"]
+ALL_SECTIONS = ["Overview", "Numbers", "Buy", "Import", "Activity", "Accounts", "Users"]
 SECTIONS = {
     roles.VIEWER: ["Overview", "Numbers", "Activity"],
     roles.SUPPORT: ["Overview", "Numbers", "Activity"],
@@ -23,6 +23,7 @@ FORBIDDEN = {
         ("/buy/", roles.ADMIN),
         ("/import/", roles.ADMIN),
         ("/accounts/", roles.ADMIN),
+        ("/users/", roles.ADMIN),
         ("/numbers/1/configure/", roles.SUPPORT),
         ("/numbers/1/release/", roles.ADMIN),
         ("/numbers/bulk/configure/", roles.SUPPORT),
@@ -31,6 +32,7 @@ FORBIDDEN = {
         ("/buy/", roles.ADMIN),
         ("/import/", roles.ADMIN),
         ("/accounts/", roles.ADMIN),
+        ("/users/", roles.ADMIN),
         ("/numbers/1/release/", roles.ADMIN),
         ("/numbers/bulk/release/", roles.ADMIN),
     ],
