@@ -14,6 +14,7 @@ import socket
 import socketserver
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from functools import wraps
 
@@ -225,6 +226,13 @@ def _after(request, ctx: Ctx, response: HttpResponse):
     return response, ""
 
 
+def _request_id_header(api: str) -> tuple[str, str]:
+    """Twilio says Twilio-Request-Id: RQ + 32 hex; SignalWire's APIs say X-Request-Id: a uuid."""
+    if api == TWILIO_API:
+        return "Twilio-Request-Id", "RQ" + uuid.uuid4().hex
+    return "X-Request-Id", str(uuid.uuid4())
+
+
 def endpoint(api: str):
     """Decorate a sandbox API view: ``view(request, ctx, **kwargs)`` → HttpResponse."""
     space = TWILIO if api == TWILIO_API else SIGNALWIRE
@@ -259,6 +267,9 @@ def endpoint(api: str):
                 else:
                     response = view(request, ctx, *args, **kwargs)
                     response, fault = _after(request, ctx, response)
+            # Like the real APIs, every answer carries a request id for support tickets.
+            header, request_id = _request_id_header(api)
+            response[header] = request_id
             SandboxRequest.objects.filter(pk=log.pk).update(
                 status=response.status_code if fault not in ("drop", "commit_then_drop") else None,
                 fault=fault,

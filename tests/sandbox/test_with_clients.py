@@ -4,6 +4,8 @@ These check that the sandbox's wire format is what the clients expect: a change 
 that breaks the other fails here.
 """
 
+import re
+
 import pytest
 
 from numbers_admin.sandbox.models import SandboxNumber
@@ -86,3 +88,12 @@ def test_import_switched_off_is_feature_not_enabled(request, fixture, sandbox_fa
     imported = client.import_number("+15035550123", kind="local", capabilities=["voice", "sms"])
     assert imported
     assert SandboxNumber.objects.get(number="+15035550123").origin == "hosted"
+
+
+def test_every_answer_carries_a_request_id_the_client_records(account):
+    client = client_for(account)
+    client.ping()
+    if account.provider == "twilio":
+        assert re.fullmatch(r"RQ[0-9a-f]{32}", client.last_request_id)
+    else:
+        assert re.fullmatch(r"[0-9a-f-]{36}", client.last_request_id)
