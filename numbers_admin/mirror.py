@@ -22,25 +22,24 @@ def mirror_fields(canonical: dict[str, Any]) -> dict[str, Any]:
     """The PhoneNumber field values for a canonical upstream number, derived fields included."""
     values = {name: canonical[name] for name in CANONICAL_FIELDS if name in canonical}
     for name, value in list(values.items()):
-        if value is None and _is_text_field(name):
+        if value is None and name in TEXT_FIELDS:
             values[name] = ""
     values.update(numbering.describe(values["number"]))
-    if values.get("number_type") in ("toll-free", "tollfree", "toll_free"):
+    if values.get("number_type") in TOLL_FREE_TYPES:
         values["kind"] = "toll_free"
     if canonical.get("country_code"):
         values["country"] = canonical["country_code"]
     return values
 
 
-_TEXT_FIELDS: set[str] = set()
-
-
-def _is_text_field(name: str) -> bool:
-    if not _TEXT_FIELDS:
-        for field in PhoneNumber._meta.concrete_fields:
-            if field.get_internal_type() in ("CharField", "TextField"):
-                _TEXT_FIELDS.add(field.name)
-    return name in _TEXT_FIELDS
+# Text columns store unset as "" (a carrier's null becomes ""), so filters need one test only.
+TEXT_FIELDS = frozenset(
+    f.name
+    for f in PhoneNumber._meta.concrete_fields
+    if f.get_internal_type() in ("CharField", "TextField")
+)
+# The providers' three spellings of a toll-free number type (API.md §2.3).
+TOLL_FREE_TYPES = ("toll-free", "tollfree", "toll_free")
 
 
 def tracked_values(phone_number: PhoneNumber) -> dict[str, Any]:

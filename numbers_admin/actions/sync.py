@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from numbers_admin import numbering
 from numbers_admin.audit import UPSTREAM_ACTOR, diff
-from numbers_admin.mirror import TRACKED_FIELDS, mirror_fields
+from numbers_admin.mirror import TEXT_FIELDS, TOLL_FREE_TYPES, TRACKED_FIELDS, mirror_fields
 from numbers_admin.models import Account, AuditEvent, Job, PhoneNumber
 from numbers_admin.upstream.base import CANONICAL_FIELDS
 from numbers_admin.upstream.errors import UpstreamError
@@ -542,14 +542,13 @@ class _Syncer:
             return values
         values = {name: canonical[name] for name in _CANONICAL_COLUMNS if name in canonical}
         for name, value in values.items():
-            if value is None and name in _TEXT_COLUMNS:
+            if value is None and name in TEXT_FIELDS:
                 values[name] = ""
         # The two provider-driven overrides mirror_fields applies on top of describe(), redone
         # only where the provider's own type or country changed.
-        toll_free = ("toll-free", "tollfree", "toll_free")
-        if values.get("number_type", row.number_type) in toll_free:
+        if values.get("number_type", row.number_type) in TOLL_FREE_TYPES:
             values["kind"] = "toll_free"
-        elif row.number_type in toll_free:
+        elif row.number_type in TOLL_FREE_TYPES:
             values["kind"] = numbering.describe(row.number)["kind"]
         if canonical.get("country_code"):
             values["country"] = canonical["country_code"]
@@ -690,13 +689,6 @@ def _datetime_converter(field):
         return field.get_db_prep_save(value, connection)
 
     return convert
-
-
-_TEXT_COLUMNS = {
-    f.name
-    for f in PhoneNumber._meta.concrete_fields
-    if f.get_internal_type() in ("CharField", "TextField")
-}
 
 
 # --- Words ----------------------------------------------------------------------------------------
