@@ -31,8 +31,9 @@ def user_add(request):
                 username=form.cleaned_data["username"],
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password1"],
+                is_active=form.cleaned_data["is_active"],
             )
-            _apply(user, form.cleaned_data)
+            _set_role(user, form.cleaned_data["role"])
         messages.success(request, f"{user.username} can now sign in as {_role(form)}.")
         return redirect("users:list")
     return render(request, "users/form.html", {"form": form, "title": "Add a user"})
@@ -62,7 +63,7 @@ def user_edit(request, pk):
                 if form.cleaned_data["password1"]:
                     user.set_password(form.cleaned_data["password1"])
                 user.save()
-                _apply(user, form.cleaned_data)
+                _set_role(user, form.cleaned_data["role"])
             messages.success(request, f"Saved {user.username}: {_role(form)}.")
             return redirect("users:list")
     return render(
@@ -70,13 +71,10 @@ def user_edit(request, pk):
     )
 
 
-def _apply(user: User, data: dict) -> None:
+def _set_role(user: User, role: str) -> None:
     """Exactly one of the three role groups; other groups are left as they are."""
-    role_groups = Group.objects.filter(name__in=roles.ROLE_PERMISSIONS)
-    user.groups.remove(*role_groups)
-    user.groups.add(Group.objects.get(name=data["role"]))
-    user.is_active = data["is_active"]
-    user.save(update_fields=["is_active"])
+    user.groups.remove(*Group.objects.filter(name__in=roles.ROLE_PERMISSIONS))
+    user.groups.add(Group.objects.get(name=role))
 
 
 def _role(form) -> str:
