@@ -146,13 +146,19 @@ class PhoneNumberQuerySet(models.QuerySet):
 class PhoneNumber(models.Model):
     """A number held at an upstream account, as last seen there, plus what only we keep."""
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="numbers")
+    # Not indexed alone: the unique (account, upstream_id) index starts with it. Every index
+    # here is paid for on each insert, which is most of a first sync's time on PostgreSQL.
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="numbers", db_index=False
+    )
     upstream_id = models.CharField(max_length=64, help_text="uuid (SignalWire) or PN… (Twilio)")
     number = models.CharField(max_length=32, help_text="E.164")
     # Digits only, for search by any run of digits: E.164 without "+" and the national number.
-    digits = models.CharField(max_length=32, db_index=True)
-    national_digits = models.CharField(max_length=32, db_index=True)
-    name = models.CharField(max_length=255, blank=True, db_index=True)
+    # Indexed in Meta (plain b-trees: the search asks for ranges, never LIKE, so PostgreSQL's
+    # extra pattern index that db_index would add is not needed).
+    digits = models.CharField(max_length=32)
+    national_digits = models.CharField(max_length=32)
+    name = models.CharField(max_length=255, blank=True)
 
     # Derived with phonenumbers.
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1")
@@ -252,6 +258,9 @@ class PhoneNumber(models.Model):
         ]
         indexes = [
             models.Index(fields=["number"], name="pn_number"),
+            models.Index(fields=["digits"], name="pn_digits"),
+            models.Index(fields=["national_digits"], name="pn_national_digits"),
+            models.Index(fields=["name"], name="pn_name"),
             models.Index(fields=["upstream_created_at"], name="pn_created"),
             models.Index(fields=["account", "number"], name="pn_account_number"),
             # The Numbers page (numbers_admin.search): each filter column is indexed together
