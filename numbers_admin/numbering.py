@@ -108,17 +108,28 @@ def _describe(e164: str) -> dict[str, str]:
             "national_digits": digits,
         }
     region = phonenumbers.region_code_for_number(parsed) or ""
-    kind = _KIND_BY_TYPE.get(phonenumbers.number_type(parsed), "other")
-    location = geocoder.description_for_number(parsed, "en") if kind != "toll_free" else ""
+    number_type = phonenumbers.number_type(parsed)
+    kind = _KIND_BY_TYPE.get(number_type, "other")
     return {
         "country": region,
-        "location": location,
+        "location": _location(parsed, number_type) if kind != "toll_free" else "",
         "national_format": phonenumbers.format_number(parsed, PhoneNumberFormat.NATIONAL),
         "international_format": phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL),
         "kind": kind,
         "digits": digits_only(e164),
         "national_digits": str(parsed.national_number),
     }
+
+
+def _location(parsed: phonenumbers.PhoneNumber, number_type: int) -> str:
+    """``geocoder.description_for_number(parsed, "en")``, given the type we already know: that
+    function starts by working out the type again, which is the costly part of describing a
+    number (the type is found by matching the number against each type's pattern)."""
+    if number_type == PhoneNumberType.UNKNOWN:
+        return ""
+    if not phonenumbers.is_number_type_geographical(number_type, parsed.country_code):
+        return geocoder.country_name_for_number(parsed, "en")
+    return geocoder.description_for_valid_number(parsed, "en")
 
 
 def country_name(region: str) -> str:
