@@ -26,16 +26,18 @@ import logging
 import marshal
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models.expressions import RawSQL
 from django.tasks import task
 from django.utils import timezone
 
 from numbers_admin import numbering
+from numbers_admin.actions import bulk_insert
 from numbers_admin.audit import UPSTREAM_ACTOR, diff
 from numbers_admin.mirror import TEXT_FIELDS, TOLL_FREE_TYPES, TRACKED_FIELDS, mirror_fields
 from numbers_admin.models import Account, AuditEvent, Job, PhoneNumber
@@ -262,6 +264,35 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
+class _Prepared:
+    """One batch from the carrier, with what can be worked out without the database."""
+
+    def __init__(self, batch: list[dict[str, Any]], *, derive: bool):
+        self.size = len(batch)
+        # The same id twice in one batch (a page boundary that moved) is handled once.
+        self.by_id = {c["upstream_id"]: c for c in batch}
+        self.hashes = {upstream_id: fingerprint(c) for upstream_id, c in self.by_id.items()}
+        # Derived ahead only when nearly every number will be new (a first sync): on a re-sync
+        # most numbers are unchanged and never need it.
+        self._derived = (
+            {upstream_id: self._derive(upstream_id) for upstream_id in self.by_id} if derive else {}
+        )
+
+    def new_values(self, upstream_id: str) -> dict[str, Any]:
+        """The column values of a number that is new to the mirror."""
+        return self._derived.get(upstream_id) or self._derive(upstream_id)
+
+    def _derive(self, upstream_id: str) -> dict[str, Any]:
+        values = mirror_fields(self.by_id[upstream_id])
+        values["upstream_id"] = upstream_id
+        values["mirror_hash"] = self.hashes[upstream_id]
+        return values
+
+
+def _prepare(batch: list[dict[str, Any]], *, derive: bool) -> _Prepared:
+    return _Prepared(batch, derive=derive)
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
@@ -286,10 +317,29 @@ class _Syncer:
     def run(self, canonical_numbers: Iterable[dict[str, Any]]) -> dict[str, Any]:
         self._create_seen_table()
         try:
-            for batch in _batches(canonical_numbers, BATCH_SIZE):
-                self._upsert(batch)
-                self.seen += len(batch)
-                self._heartbeat()
+            # Two stages: a helper thread prepares the next batch (fingerprints, and for a first
+            # sync the phonenumbers derivation of every number: pure Python, no database) while
+            # this thread writes the current one, during which the database does the work with
+            # Python's lock released. The helper never touches the database or the job.
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prepare") as helper:
+                batches = _batches(canonical_numbers, BATCH_SIZE)
+                pending: Future | None = None
+                while True:
+                    try:
+                        batch = next(batches, None)
+                    except BaseException:
+                        # The carrier's listing failed part-way: what came before is saved.
+                        if pending is not None:
+                            self._write_batch(pending.result())
+                        raise
+                    if batch is None:
+                        break
+                    prepared = helper.submit(_prepare, batch, derive=self.initial)
+                    if pending is not None:
+                        self._write_batch(pending.result())
+                    pending = prepared
+                if pending is not None:
+                    self._write_batch(pending.result())
             self._mark_gone()
         finally:
             self._drop_seen_table()
@@ -302,15 +352,24 @@ class _Syncer:
 
     # The rows this run saw, by pk: a TEMP table lives in this connection only, so concurrent
     # runs never see each other's, and a crashed run's disappears with its connection.
+    # PostgreSQL also gets a staging table for COPYing new numbers in (see bulk_insert).
     def _create_seen_table(self) -> None:
-        self.seen_table = connection.ops.quote_name(f"sync_seen_{self.job.pk}")
+        quote = connection.ops.quote_name
+        self.seen_table = quote(f"sync_seen_{self.job.pk}")
+        self._insert_plan = bulk_insert.NumberInserter()
+        self._staging_table = None
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {self.seen_table}")
             cursor.execute(f"CREATE TEMPORARY TABLE {self.seen_table} (id bigint PRIMARY KEY)")
+            if connection.vendor == "postgresql":
+                self._staging_table = quote(f"sync_new_{self.job.pk}")
+                self._insert_plan.create_staging(cursor, self._staging_table)
 
     def _drop_seen_table(self) -> None:
         with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {self.seen_table}")
+            for table in (self.seen_table, self._staging_table):
+                if table:
+                    cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
     def _remember_seen(self, pks: list[int]) -> None:
         if not pks:
@@ -340,21 +399,23 @@ class _Syncer:
         if len(self.samples[key]) < SAMPLE_SIZE:
             self.samples[key].append(entry)
 
-    def _upsert(self, batch: list[dict[str, Any]]) -> None:
-        # The same id twice in one batch (a page boundary that moved) is handled once.
-        by_id = {c["upstream_id"]: c for c in batch}
-        hashes = {upstream_id: fingerprint(c) for upstream_id, c in by_id.items()}
-        state = self._existing_state(list(by_id))
+    def _write_batch(self, prepared: "_Prepared") -> None:
+        self._upsert(prepared)
+        self.seen += prepared.size
+        self._heartbeat()
+
+    def _upsert(self, prepared: "_Prepared") -> None:
+        by_id, hashes = prepared.by_id, prepared.hashes
+        # Filling an empty mirror, nothing can be there yet but rows saved during this run (a
+        # purchase, or the same number twice in the listing), which the INSERT leaves alone.
+        state = {} if self.initial else self._existing_state(list(by_id))
         new_rows: list[dict[str, Any]] = []
         to_compare: list[int] = []
         seen_pks: list[int] = []
-        for upstream_id, canonical in by_id.items():
+        for upstream_id in by_id:
             row_state = state.get(upstream_id)
             if row_state is None:
-                values = mirror_fields(canonical)
-                values["upstream_id"] = upstream_id
-                values["mirror_hash"] = hashes[upstream_id]
-                new_rows.append(values)
+                new_rows.append(prepared.new_values(upstream_id))
                 continue
             pk, stored_hash, updated_at, synced_at, released_at = row_state
             seen_pks.append(pk)
@@ -397,30 +458,25 @@ class _Syncer:
             self._remember_seen(seen_pks)
 
     def _insert(self, new_rows: list[dict[str, Any]]) -> None:
-        """INSERT the new numbers with one executemany. The ORM's bulk_create spends most of a
-        first sync preparing parameters in Python; here only dates and JSON need converting.
-        ON CONFLICT DO NOTHING: a number a concurrent run inserted meanwhile is not duplicated."""
+        """INSERT the new numbers; ON CONFLICT DO NOTHING, so a number a concurrent run
+        inserted meanwhile is not duplicated. SQLite: one executemany. PostgreSQL: COPY into
+        this run's staging table, then one INSERT … SELECT (a row at a time, the server's parse,
+        bind and execute of each row cost more than writing it)."""
         now = timezone.now()
         template = {
-            **_INSERT_DEFAULTS,
+            **bulk_insert.DEFAULTS,
             "account_id": self.account.pk,
             "created_at": now,
             "updated_at": now,
             # Not earlier than updated_at, so the next sync's fast path applies to these rows.
             "last_synced_at": now,
         }
-        converters = _insert_converters()
-        params = []
-        for values in new_rows:
-            row = {**template, **values}
-            params.append(
-                tuple(
-                    convert(row[name]) if convert else row[name]
-                    for name, convert in zip(_INSERT_COLUMNS, converters, strict=True)
-                )
-            )
+        params = self._insert_plan.rows(template, new_rows)
         with connection.cursor() as cursor:
-            cursor.executemany(_insert_sql(), params)
+            if self._staging_table:
+                self._insert_plan.copy_in(cursor, self._staging_table, params)
+            else:
+                cursor.executemany(self._insert_plan.insert_sql, params)
         self.inserted += len(params)
         if self.inserted >= self._analyze_at:
             self._analyze_at *= 4
@@ -631,64 +687,6 @@ def _update_rows(rows: list[tuple[PhoneNumber, tuple[str, ...]]]) -> None:
                     for row in members
                 ],
             )  # fmt: skip
-
-
-def _insertable_fields():
-    return [f for f in PhoneNumber._meta.concrete_fields if not f.primary_key]
-
-
-_INSERT_COLUMNS = tuple(f.attname for f in _insertable_fields())
-_INSERT_DEFAULTS = {
-    f.attname: f.get_default() for f in _insertable_fields() if f.attname != "account_id"
-}
-
-
-def _insert_sql() -> str:
-    quote = connection.ops.quote_name
-    table = quote(PhoneNumber._meta.db_table)
-    columns = ", ".join(quote(f.column) for f in _insertable_fields())
-    marks = ", ".join(["%s"] * len(_INSERT_COLUMNS))
-    # Only quoted names from the model's own metadata are interpolated; values are parameters.
-    return (
-        f"INSERT INTO {table} ({columns}) VALUES ({marks}) "  # noqa: S608
-        f"ON CONFLICT ({quote('account_id')}, {quote('upstream_id')}) DO NOTHING"
-    )
-
-
-def _insert_converters() -> list:
-    """Per column, None (the driver takes the Python value as it is) or a conversion for this
-    database (dates on SQLite, JSON everywhere)."""
-    converters = []
-    for field in _insertable_fields():
-        if isinstance(field, models.DateTimeField):
-            converters.append(_datetime_converter(field))
-        elif isinstance(field, models.JSONField):
-
-            def convert(value, field=field):
-                return field.get_db_prep_save(value, connection)
-
-            converters.append(convert)
-        else:
-            converters.append(None)
-    return converters
-
-
-def _datetime_converter(field):
-    """What Django's own conversion gives, without its per-value checks (seven date columns a
-    row made them a third of a first sync's local work). PostgreSQL: psycopg adapts aware
-    datetimes itself, as Django's adapter does. SQLite: UTC, naive, as text."""
-    if connection.vendor == "postgresql":
-        return None
-    utc_connection = connection.timezone_name == "UTC"
-
-    def convert(value):
-        if value is None:
-            return None
-        if utc_connection and isinstance(value, datetime.datetime) and value.tzinfo is not None:
-            return str(value.astimezone(datetime.UTC).replace(tzinfo=None))
-        return field.get_db_prep_save(value, connection)
-
-    return convert
 
 
 # --- Words ----------------------------------------------------------------------------------------

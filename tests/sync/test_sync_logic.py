@@ -238,10 +238,10 @@ def test_insert_dates_are_converted_exactly_as_django_converts_them():
     from django.db import connection
     from django.utils import timezone
 
-    from numbers_admin.actions.sync import _datetime_converter
+    from numbers_admin.actions.bulk_insert import datetime_conversion
 
     field = PhoneNumber._meta.get_field("upstream_created_at")
-    convert = _datetime_converter(field) or (lambda value: value)
+    convert = datetime_conversion(field) or (lambda value: value)
     values = [
         None,
         timezone.now(),
