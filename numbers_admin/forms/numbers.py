@@ -34,7 +34,16 @@ class TagChoiceField(forms.ModelChoiceField):
         super().__init__(queryset=Tag.objects.all(), to_field_name="name", **kwargs)
 
 
-class CountryField(forms.ChoiceField):
+class SharedChoiceField(forms.ChoiceField):
+    """A ChoiceField whose choices stay the same while the process runs, so every form shares
+    them: Django deep-copies each field's choices for each form it builds, which for the ~245
+    countries was a fixed cost of every request to the Numbers page."""
+
+    def __deepcopy__(self, memo):
+        return forms.Field.__deepcopy__(self, memo)
+
+
+class CountryField(SharedChoiceField):
     def to_python(self, value):
         # "gb" in a hand-typed URL means GB.
         return super().to_python(value).upper()
@@ -52,8 +61,9 @@ class NumberFilterForm(forms.Form):
     account = forms.ModelChoiceField(
         queryset=Account.objects.all(), required=False, empty_label="All accounts"
     )
-    country = CountryField(required=False)
-    kind = forms.ChoiceField(
+    # Filled with every region phonenumbers knows on first use (see __init__).
+    country = CountryField(required=False, choices=[("", "All countries")])
+    kind = SharedChoiceField(
         label="Type", required=False, choices=[("", "All types"), *NumberKind.choices]
     )
     capability = forms.MultipleChoiceField(
@@ -62,7 +72,7 @@ class NumberFilterForm(forms.Form):
         choices=CAPABILITY_CHOICES,
         widget=forms.CheckboxSelectMultiple,
     )
-    call_handler = forms.ChoiceField(
+    call_handler = SharedChoiceField(
         label="Calls",
         required=False,
         choices=[
@@ -71,7 +81,7 @@ class NumberFilterForm(forms.Form):
             *CallHandler.choices,
         ],
     )
-    message_handler = forms.ChoiceField(
+    message_handler = SharedChoiceField(
         label="Texts",
         required=False,
         choices=[
@@ -80,14 +90,14 @@ class NumberFilterForm(forms.Form):
             *MessageHandler.choices,
         ],
     )
-    e911 = forms.ChoiceField(
+    e911 = SharedChoiceField(
         label="E911",
         required=False,
         choices=[("", "Any E911 status"), ("none", "No E911 status"), *E911Status.choices],
     )
     tag = TagChoiceField(required=False, empty_label="Any tag")
     released = forms.BooleanField(label="Show released numbers", required=False)
-    sort = forms.ChoiceField(label="Sort by", required=False, choices=SORT_CHOICES)
+    sort = SharedChoiceField(label="Sort by", required=False, choices=SORT_CHOICES)
     match = forms.ChoiceField(
         required=False,
         choices=[("", "Auto"), ("start", "Starts with"), ("anywhere", "Anywhere in the number")],
@@ -97,10 +107,13 @@ class NumberFilterForm(forms.Form):
     after = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
     before = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
 
-    def __init__(self, *args, countries=None, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, **kwargs):
         # The country list is every region phonenumbers knows, so a filter never needs a query.
-        self.fields["country"].choices = [("", "All countries"), *(countries or _countries())]
+        # Its names take phonenumbers a while to load: read on first use, not at import.
+        country = type(self).base_fields["country"]
+        if len(country.choices) == 1:
+            country.choices = [("", "All countries"), *_countries()]
+        super().__init__(*args, **kwargs)
         self.fields["q"].widget.input_type = "search"
 
 
