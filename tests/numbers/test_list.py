@@ -262,3 +262,18 @@ def test_without_an_exact_count_only_existing_pages_are_linked(viewer_client, mo
     assert "Page 1 of" not in html
     page3 = _html(viewer_client.get(URL, {"page": 3}))
     assert 'aria-label="Page 4"' not in page3 and 'aria-label="Page 2"' in page3
+
+
+def test_a_page_costs_the_same_few_queries_however_many_rows_it_shows(
+    viewer_client, django_assert_max_num_queries
+):
+    """Session, user, the viewer's permissions and role, the page, its count, accounts, tags,
+    the rows' tags, saved views: a fixed number, not one per row."""
+    account = make_account()
+    other = make_account("Twilio main", "twilio")
+    for i in range(60):
+        make_number(account if i % 2 else other, f"+1212555{i:04d}", tags=["vip"] if i % 3 else [])
+    with django_assert_max_num_queries(11):
+        html = _html(viewer_client.get(URL))
+    assert "(212) 555-0049" in html and html.count('class="badge badge--brand">vip<') == 33
+    assert "Twilio main" in html
