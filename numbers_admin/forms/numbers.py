@@ -34,13 +34,20 @@ class TagChoiceField(forms.ModelChoiceField):
         super().__init__(queryset=Tag.objects.all(), to_field_name="name", **kwargs)
 
 
+class SharedChoicesSelect(forms.Select):
+    def __deepcopy__(self, memo):
+        return forms.Widget.__deepcopy__(self, memo)  # not Select's copy of the choices
+
+
 class SharedChoiceField(forms.ChoiceField):
     """A ChoiceField whose choices stay the same while the process runs, so every form shares
-    them: Django deep-copies each field's choices for each form it builds, which for the ~245
-    countries was a fixed cost of every request to the Numbers page."""
+    them: Django copies and normalises each field's choices (and its widget's) for each form it
+    builds, which for the ~245 countries was a fixed cost of every request to the Numbers page."""
+
+    widget = SharedChoicesSelect
 
     def __deepcopy__(self, memo):
-        return forms.Field.__deepcopy__(self, memo)
+        return forms.Field.__deepcopy__(self, memo)  # not ChoiceField's copy of the choices
 
 
 class CountryField(SharedChoiceField):

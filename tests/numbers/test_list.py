@@ -68,6 +68,21 @@ def test_search_box_updates_as_you_type_and_keeps_state_in_the_url(viewer_client
     assert 'id="filters"' in html and "data-keep-focus" in html
 
 
+def test_ticked_filters_stay_ticked(viewer_client, inventory):
+    html = _html(viewer_client.get(URL, {"capability": ["voice", "mms"], "released": "on"}))
+    assert (
+        '<input type="checkbox" name="capability" value="voice" id="id_capability_0" checked>'
+        in html
+    )
+    assert '<input type="checkbox" name="capability" value="sms" id="id_capability_1">' in html
+    assert 'value="mms" id="id_capability_2" checked>' in html
+    assert '<input type="checkbox" name="released" id="id_released" checked>' in html
+    assert '<label for="id_released">Show released numbers</label>' in html
+    html = _html(viewer_client.get(URL, {"capability": "teleport"}))
+    assert 'id="id_capability_0" aria-invalid="true">' in html
+    assert '<input type="checkbox" name="released" id="id_released">' in html
+
+
 def test_viewer_sees_no_selection_or_edit_controls(viewer_client, inventory):
     html = _html(viewer_client.get(URL))
     assert 'name="selected"' not in html
