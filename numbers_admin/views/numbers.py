@@ -9,6 +9,7 @@ from itertools import batched
 
 from django.contrib import messages
 from django.core.cache import cache
+from django.db import connection
 from django.http import QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -203,23 +204,41 @@ def row_html(pn, *, account_name: str, tag_names, can_select: bool, can_change: 
     return mark_safe(f'<tr id="row-{pk}">\n  ' + "\n  ".join(cells) + "\n</tr>")
 
 
-def _rows_html(page_rows, accounts: dict, *, can_select=False, can_change=False):
-    """The page's rows (tuples of LIST_FIELDS) as one piece of HTML, with their tags read in one
-    query. Accounts are few, so they are read apart rather than joined: a join would stop the
+def _tag_names_of(page_rows, tags: dict[int, str]) -> dict[int, list[str]]:
+    """{number id: its tags' names} for the page's rows, in the order of ``tags`` ({id: name},
+    ordered by name). Written as SQL: built by the ORM, the list of fifty ids cost three times
+    what the database took to answer (a millisecond on PostgreSQL, a tenth of the page)."""
+    if not page_rows:
+        return {}
+    ids = [pn.pk for pn in page_rows]
+    through = PhoneNumber.tags.through._meta
+    qn = connection.ops.quote_name
+    number, tag = (qn(through.get_field(name).column) for name in ("phonenumber", "tag"))
+    marks = ", ".join(["%s"] * len(ids))
+    # Names from the model, values as parameters.
+    sql = f"SELECT {number}, {tag} FROM {qn(through.db_table)} WHERE {number} IN ({marks})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        links = cursor.fetchall()
+    position = {tag_id: i for i, tag_id in enumerate(tags)}
+    found: dict[int, list[int]] = {}
+    for pn_id, tag_id in links:
+        if tag_id in position:  # not a tag deleted since the tag list was read
+            found.setdefault(pn_id, []).append(tag_id)
+    return {pn_id: [tags[t] for t in sorted(of, key=position.get)] for pn_id, of in found.items()}
+
+
+def _rows_html(page_rows, accounts: dict, tags: dict, *, can_select=False, can_change=False):
+    """The page's rows (tuples of LIST_FIELDS) as one piece of HTML. Accounts ({id: name}) and
+    tags ({id: name}) are few, so they are read apart rather than joined: a join would stop the
     database walking the sort index."""
-    tags: dict[int, list[str]] = {}
-    if page_rows:
-        links = PhoneNumber.tags.through.objects.filter(
-            phonenumber_id__in=[pn.pk for pn in page_rows]
-        )
-        for pn_id, name in links.order_by("tag__name").values_list("phonenumber_id", "tag__name"):
-            tags.setdefault(pn_id, []).append(name)
+    tag_names = _tag_names_of(page_rows, tags)
     return mark_safe(
         "\n".join(
             row_html(
                 pn,
                 account_name=accounts.get(pn.account_id, ""),
-                tag_names=tags.get(pn.pk, ()),
+                tag_names=tag_names.get(pn.pk, ()),
                 can_select=can_select,
                 can_change=can_change,
             )
@@ -255,20 +274,21 @@ def number_list(request):
     highest = last_page or (page.number + 1 if page.has_next else page.number)
     nearby = [p for p in range(page.number - 2, page.number + 3) if 1 <= p <= highest]
     # After the page: every account a row names exists by then (accounts are never deleted
-    # while they have numbers). Ordered by name, as the account drop-down lists them.
+    # while they have numbers). Ordered by name, as the drop-downs list them.
     accounts = dict(Account.objects.values_list("pk", "name"))
+    tags = dict(Tag.objects.values_list("pk", "name"))
     can_change = request.user.has_perm(CHANGE)
     can_release = request.user.has_perm(RELEASE)
     context = {
         "title": "Numbers",
         "form": form,
-        "selects": _selects(form, accounts, list(Tag.objects.values_list("name", flat=True))),
+        "selects": _selects(form, accounts, list(tags.values())),
         "capabilities": _capabilities_checked(form),
         "list_url": reverse("numbers:list"),
         "found": found,
         "page": page,
         "rows_html": _rows_html(
-            page.rows, accounts, can_select=can_change or can_release, can_change=can_change
+            page.rows, accounts, tags, can_select=can_change or can_release, can_change=can_change
         ),
         "count": count,
         "count_exact": exact,

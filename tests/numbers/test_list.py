@@ -288,7 +288,14 @@ def test_a_page_costs_the_same_few_queries_however_many_rows_it_shows(
     other = make_account("Twilio main", "twilio")
     for i in range(60):
         make_number(account if i % 2 else other, f"+1212555{i:04d}", tags=["vip"] if i % 3 else [])
+    make_number(account, "+12125540000", tags=["zebra", "b-list", "vip"])
     with django_assert_max_num_queries(11):
         html = _html(viewer_client.get(URL))
-    assert "(212) 555-0049" in html and html.count('class="badge badge--brand">vip<') == 33
+    assert "(212) 555-0048" in html and html.count('class="badge badge--brand">vip<') == 33
     assert "Twilio main" in html
+    # A number's tags are listed by name.
+    assert (
+        '<span class="chips"><span class="badge badge--brand">b-list</span>'
+        '<span class="badge badge--brand">vip</span><span class="badge badge--brand">zebra</span>'
+        in html
+    )
