@@ -6,6 +6,7 @@ import html
 import json
 from functools import lru_cache
 from itertools import batched
+from typing import NamedTuple
 
 from django.contrib import messages
 from django.core.cache import cache
@@ -204,6 +205,17 @@ def row_html(pn, *, account_name: str, tag_names, can_select: bool, can_change: 
     return mark_safe(f'<tr id="row-{pk}">\n  ' + "\n  ".join(cells) + "\n</tr>")
 
 
+# A few small reads of the Numbers page are written as SQL (see _tag_names_of and _lists), with
+# table and column names taken from the models.
+def _sql_columns(model, *names: str) -> str:
+    quote = connection.ops.quote_name
+    return ", ".join(quote(model._meta.get_field(name).column) for name in names)
+
+
+def _sql_table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
 def _tag_names_of(page_rows, tags: dict[int, str]) -> dict[int, list[str]]:
     """{number id: its tags' names} for the page's rows, in the order of ``tags`` ({id: name},
     ordered by name). Written as SQL: built by the ORM, the list of fifty ids cost three times
@@ -211,12 +223,14 @@ def _tag_names_of(page_rows, tags: dict[int, str]) -> dict[int, list[str]]:
     if not page_rows:
         return {}
     ids = [pn.pk for pn in page_rows]
-    through = PhoneNumber.tags.through._meta
-    qn = connection.ops.quote_name
-    number, tag = (qn(through.get_field(name).column) for name in ("phonenumber", "tag"))
+    through = PhoneNumber.tags.through
+    number = _sql_columns(through, "phonenumber")
     marks = ", ".join(["%s"] * len(ids))
     # Names from the model, values as parameters.
-    sql = f"SELECT {number}, {tag} FROM {qn(through.db_table)} WHERE {number} IN ({marks})"  # noqa: S608
+    sql = (
+        f"SELECT {number}, {_sql_columns(through, 'tag')} FROM {_sql_table(through)}"  # noqa: S608
+        f" WHERE {number} IN ({marks})"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, ids)
         links = cursor.fetchall()
@@ -247,6 +261,38 @@ def _rows_html(page_rows, accounts: dict, tags: dict, *, can_select=False, can_c
     )
 
 
+class SavedViewLink(NamedTuple):
+    pk: int
+    name: str
+    query: str
+
+
+def _lists(user) -> tuple[dict[int, str], dict[int, str], list[SavedViewLink]]:
+    """Accounts and tags ({id: name}, by name: for the drop-downs and the rows) and ``user``'s
+    saved views, read in one query. Each is a handful of rows: as three ORM queries they took
+    0.9 ms on PostgreSQL, a tenth of the page, nearly all of it building and sending queries."""
+    columns, table = _sql_columns, _sql_table
+    # Names from the models, the user as a parameter.
+    sql = (
+        f"SELECT 'account', {columns(Account, 'id', 'name')}, '' FROM {table(Account)}"  # noqa: S608
+        f" UNION ALL SELECT 'tag', {columns(Tag, 'id', 'name')}, '' FROM {table(Tag)}"
+        f" UNION ALL SELECT 'view', {columns(SavedView, 'id', 'name', 'query')}"
+        f" FROM {table(SavedView)} WHERE {columns(SavedView, 'user')} = %s"
+        " ORDER BY 1, 3"
+    )
+    accounts, tags, saved = {}, {}, []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk])
+        for kind, pk, name, query in cursor.fetchall():
+            if kind == "account":
+                accounts[pk] = name
+            elif kind == "tag":
+                tags[pk] = name
+            else:
+                saved.append(SavedViewLink(pk, name, query))
+    return accounts, tags, saved
+
+
 @require_GET
 @permission_required(VIEW)
 def number_list(request):
@@ -274,9 +320,8 @@ def number_list(request):
     highest = last_page or (page.number + 1 if page.has_next else page.number)
     nearby = [p for p in range(page.number - 2, page.number + 3) if 1 <= p <= highest]
     # After the page: every account a row names exists by then (accounts are never deleted
-    # while they have numbers). Ordered by name, as the drop-downs list them.
-    accounts = dict(Account.objects.values_list("pk", "name"))
-    tags = dict(Tag.objects.values_list("pk", "name"))
+    # while they have numbers).
+    accounts, tags, saved_views = _lists(request.user)
     can_change = request.user.has_perm(CHANGE)
     can_release = request.user.has_perm(RELEASE)
     context = {
@@ -312,7 +357,7 @@ def number_list(request):
         "anywhere_url": _with(filter_query, match="anywhere") if found.match == "start" else "",
         "count_url": reverse("numbers:count") + _with(filter_query),
         "export_url": reverse("numbers:export") + _with(filter_query),
-        "saved_views": SavedView.objects.filter(user=request.user),
+        "saved_views": saved_views,
         "can_change": can_change,
         "can_release": can_release,
         "page_size": PAGE_SIZE,
