@@ -121,10 +121,13 @@ def _selects(form, accounts: dict, tag_names: list):
 
 
 def _capabilities_checked(form):
-    """(value, label, ticked) of the "Can do" boxes, written out by the template: Django's
+    """(value, label, id, ticked) of the "Can do" boxes, written out by the template: Django's
     widget templates took a template render per box."""
     ticked = {str(value) for value in form["capability"].value() or ()}
-    return [(value, label, value in ticked) for value, label in CAPABILITY_CHOICES]
+    return [
+        (value, label, f"id_capability_{i}", value in ticked)
+        for i, (value, label) in enumerate(CAPABILITY_CHOICES)
+    ]
 
 
 _E911_BADGES = {"active": "badge--ok", "failed": "badge--bad"}
@@ -329,6 +332,7 @@ def number_list(request):
         "form": form,
         "selects": _selects(form, accounts, list(tags.values())),
         "capabilities": _capabilities_checked(form),
+        "capability_invalid": "capability" in form.errors,
         "list_url": reverse("numbers:list"),
         "found": found,
         "page": page,
