@@ -18,11 +18,16 @@ TRACKED_FIELDS = tuple(
 )
 
 
+_CANONICAL = frozenset(CANONICAL_FIELDS)
+
+
 def mirror_fields(canonical: dict[str, Any]) -> dict[str, Any]:
     """The PhoneNumber field values for a canonical upstream number, derived fields included."""
-    values = {name: canonical[name] for name in CANONICAL_FIELDS if name in canonical}
-    for name, value in list(values.items()):
-        if value is None and name in TEXT_FIELDS:
+    values = dict(canonical)
+    for name in values.keys() - _CANONICAL:
+        del values[name]
+    for name in [name for name, value in values.items() if value is None]:
+        if name in TEXT_FIELDS:
             values[name] = ""
     values.update(numbering.describe(values["number"]))
     if values.get("number_type") in TOLL_FREE_TYPES:

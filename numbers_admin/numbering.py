@@ -56,8 +56,9 @@ def digits_only(text: str) -> str:
 # Deriving those with phonenumbers is most of a first sync's local work, so they are derived once
 # per block. (Checked against phonenumbers for 15,000 random +1 numbers: identical. Other
 # countries' plans can depend on later digits, so they always take the full path.)
-_NANP_BLOCKS: dict[str, dict[str, str]] = {}
+_NANP_BLOCKS: dict[str, "_Block"] = {}
 _NANP_BLOCKS_MAX = 200_000
+_FORMATS = ("national_format", "international_format")
 
 
 def describe(e164: str) -> dict[str, str]:
@@ -67,29 +68,52 @@ def describe(e164: str) -> dict[str, str]:
         if block is None:
             if len(_NANP_BLOCKS) >= _NANP_BLOCKS_MAX:
                 _NANP_BLOCKS.clear()
-            block = _NANP_BLOCKS[e164[:8]] = _describe(e164)
-        return _with_last_digits(block, e164)
+            block = _NANP_BLOCKS[e164[:8]] = _Block(_describe(e164))
+        return block.describe(e164)
     return _describe(e164)
 
 
-def _with_last_digits(block: dict[str, str], e164: str) -> dict[str, str]:
-    """``block``'s description with the last four digits of every format replaced by ``e164``'s
-    (formatting only inserts separators and prefixes, so digits keep their order)."""
-    tail = e164[-4:]
-    described = dict(block)
-    for key in ("national_format", "international_format"):
-        chars = list(described[key])
-        remaining = 4
-        for i in range(len(chars) - 1, -1, -1):
-            if remaining == 0:
-                break
-            if chars[i].isdigit():
-                remaining -= 1
-                chars[i] = tail[remaining]
-        described[key] = "".join(chars)
-    described["digits"] = e164[1:]
-    described["national_digits"] = e164[2:]
-    return described
+class _Block:
+    """The description of one NPA-NXX block, ready to take any number's last four digits."""
+
+    def __init__(self, described: dict[str, str]):
+        self.described = described
+        # Where the last four digits sit in each format: (before, after) when they are one run,
+        # as in every NANP format; None (replace digit by digit) otherwise.
+        self.splices = {key: _last_digits_run(described[key]) for key in _FORMATS}
+
+    def describe(self, e164: str) -> dict[str, str]:
+        """The block's description with the last four digits of every format replaced by
+        ``e164``'s (formatting only inserts separators and prefixes, so digits keep their
+        order)."""
+        tail = e164[-4:]
+        described = dict(self.described)
+        for key, splice in self.splices.items():
+            if splice is None:
+                described[key] = _replace_last_digits(described[key], tail)
+            else:
+                before, after = splice
+                described[key] = before + tail + after
+        described["digits"] = e164[1:]
+        described["national_digits"] = e164[2:]
+        return described
+
+
+def _last_digits_run(text: str) -> tuple[str, str] | None:
+    match = re.search(r"\d{4}(?=\D*$)", text)
+    return (text[: match.start()], text[match.end() :]) if match else None
+
+
+def _replace_last_digits(text: str, tail: str) -> str:
+    chars = list(text)
+    remaining = len(tail)
+    for i in range(len(chars) - 1, -1, -1):
+        if remaining == 0:
+            break
+        if chars[i].isdigit():
+            remaining -= 1
+            chars[i] = tail[remaining]
+    return "".join(chars)
 
 
 @lru_cache(maxsize=65536)

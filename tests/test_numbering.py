@@ -43,6 +43,49 @@ def test_north_american_numbers_are_described_like_phonenumbers_does():
         assert numbering.describe(e164) == numbering._describe.__wrapped__(e164), e164
 
 
+@pytest.mark.parametrize(
+    "e164",
+    [
+        "+14155550100",  # US fixed line or mobile
+        "+16475550100",  # Canada
+        "+18005550100",  # toll-free: no location
+        "+442079460018",  # London
+        "+447400123456",  # UK mobile: the country, as geocoder says for non-geographic types
+        "+61291234567",  # Sydney
+        "+61412345678",  # AU mobile
+        "+4930123456",  # Berlin
+        "+5491123456789",  # Argentina mobile, with its mobile token
+        "+999123",  # no such country
+    ],
+)
+def test_location_is_what_the_geocoder_says(e164):
+    import phonenumbers
+    from phonenumbers import geocoder
+
+    described = numbering._describe.__wrapped__(e164)
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        assert described["location"] == ""
+        return
+    expected = geocoder.description_for_number(parsed, "en")
+    assert described["location"] == ("" if described["kind"] == "toll_free" else expected)
+
+
+def test_a_block_format_whose_last_digits_are_split_is_still_filled_in():
+    block = numbering._Block(
+        {
+            "national_format": "(415) 555-01 00",
+            "international_format": "+1 415 555 0100",
+            "country": "US",
+        }
+    )
+    described = block.describe("+14155559876")
+    assert described["national_format"] == "(415) 555-98 76"
+    assert described["international_format"] == "+1 415 555 9876"
+    assert described["digits"] == "14155559876" and described["national_digits"] == "4155559876"
+
+
 def test_description_of_a_us_and_a_uk_number():
     us = numbering.describe("+14155550100")
     assert us["country"] == "US"

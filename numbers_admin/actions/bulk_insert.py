@@ -4,115 +4,194 @@ The ORM's ``bulk_create`` spends most of a first sync preparing parameters in Py
 columns a row, each through its field's conversion). Here a row is built with one
 ``itemgetter`` over the merged values, and only dates and JSON are converted.
 
-- SQLite: one ``executemany`` of ``INSERT … ON CONFLICT DO NOTHING``.
-- PostgreSQL: ``COPY`` into a staging table of this sync's connection, then one
-  ``INSERT … SELECT … ON CONFLICT DO NOTHING``. Sent a row at a time, the server's parse, bind and
-  execute of each row cost more than writing it.
+New rows are first *staged* in a table of this sync's connection (a TEMP table: no index, no
+constraint, gone with the connection; PostgreSQL fills it with ``COPY``, SQLite with multi-row
+``INSERT … VALUES``), then *moved* into the mirror with one ``INSERT … SELECT``:
 
-ON CONFLICT DO NOTHING on (account, upstream_id) everywhere: a number a concurrent run inserted
-meanwhile is not duplicated.
+- Maintaining the mirror's indexes is most of the cost. Done in one statement, it runs with
+  Python's lock released, so the sync's helper thread prepares the next batch meanwhile (a
+  row-at-a-time INSERT would hand the lock back and forth for every row instead).
+- A first sync moves several batches at once: each commit writes every index page its rows
+  touched, and a thousand new numbers touch most of them.
+- PostgreSQL: sent a row at a time, the server's parse, bind and execute of each row cost more
+  than writing it.
+
+ON CONFLICT DO NOTHING on (account, upstream_id): a number saved meanwhile (a purchase, or the
+same number twice in one listing) is not duplicated, and keeps what was saved.
 """
 
 import datetime
 import json
+import sqlite3
 from collections.abc import Callable
+from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.utils import timezone
 
 from numbers_admin.models import PhoneNumber
 
 _FIELDS = [f for f in PhoneNumber._meta.concrete_fields if not f.primary_key]
 COLUMNS = tuple(f.attname for f in _FIELDS)
 DEFAULTS = {f.attname: f.get_default() for f in _FIELDS if f.attname != "account_id"}
+# SQLite's page cache (KiB) during a first sync.
+SQLITE_LOAD_CACHE_KIB = 128 * 1024
 
 
 class NumberInserter:
-    """Built once per sync (the conversions depend on the database)."""
+    """Built once per sync, in the thread that owns the database connection. ``rows`` may run in
+    another thread (it only converts values); the other methods need the connection's thread."""
 
-    def __init__(self):
+    def __init__(self, staging_name: str):
+        # The wrapper itself, not the thread-local proxy: rows() may run in a helper thread.
+        self._db = db = connections[DEFAULT_DB_ALIAS]
         self._row_of = itemgetter(*COLUMNS)
         self._conversions = [
-            (position, convert)
+            (position, field.attname, convert)
             for position, field in enumerate(_FIELDS)
-            if (convert := _conversion(field)) is not None
+            if (convert := _conversion(field, db)) is not None
         ]
-        quote = connection.ops.quote_name
+        quote = db.ops.quote_name
         self._table = quote(PhoneNumber._meta.db_table)
+        self._staging = quote(staging_name)
         self._columns = ", ".join(quote(f.column) for f in _FIELDS)
+        self._staging_sql: dict[int, str] = {}  # SQLite: statement by number of rows
         self._conflict = f"ON CONFLICT ({quote('account_id')}, {quote('upstream_id')}) DO NOTHING"
 
     def rows(self, template: dict[str, Any], new_rows: list[dict[str, Any]]) -> list[list]:
-        """Each of ``new_rows`` over ``template``, as a list of column values for the database."""
+        """Each of ``new_rows`` over ``template``, as a list of column values for the database.
+        The template (the same for every row) is converted once; a row's own values as needed."""
+        base = dict(template)
+        for _position, name, convert in self._conversions:
+            base[name] = convert(base[name])
         row_of, conversions = self._row_of, self._conversions
         rows = []
         for values in new_rows:
-            row = list(row_of({**template, **values}))
-            for position, convert in conversions:
-                row[position] = convert(row[position])
+            row = list(row_of({**base, **values}))
+            for position, name, convert in conversions:
+                if name in values:
+                    row[position] = convert(row[position])
             rows.append(row)
         return rows
 
-    @property
-    def insert_sql(self) -> str:
-        marks = ", ".join(["%s"] * len(COLUMNS))
-        # Only quoted names from the model's own metadata are interpolated; values are parameters.
-        return f"INSERT INTO {self._table} ({self._columns}) VALUES ({marks}) {self._conflict}"  # noqa: S608
-
-    def create_staging(self, cursor, name: str) -> None:
-        """PostgreSQL: an empty table of the insertable columns, with no index or constraint to
-        maintain, living (like a TEMP table does) only as long as this connection."""
-        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    def create_staging(self, cursor) -> None:
+        """An empty table of the insertable columns, living only as long as this connection."""
+        cursor.execute(f"DROP TABLE IF EXISTS {self._staging}")
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {name} AS "  # noqa: S608 - names from the model
-            f"SELECT {self._columns} FROM {self._table} WITH NO DATA"
+            f"CREATE TEMPORARY TABLE {self._staging} AS "  # noqa: S608 - names from the model
+            f"SELECT {self._columns} FROM {self._table} WHERE 1 = 0"
         )
 
-    def copy_in(self, cursor, staging: str, rows: list[list]) -> None:
-        """PostgreSQL: COPY ``rows`` into ``staging``, move them into the table, empty it."""
-        with cursor.cursor.copy(f"COPY {staging} ({self._columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+    def drop_staging(self, cursor) -> None:
+        cursor.execute(f"DROP TABLE IF EXISTS {self._staging}")
+
+    def stage(self, cursor, rows: list[list]) -> None:
+        """Add ``rows`` to the staging table (nothing is in the mirror until ``move``)."""
+        if self._db.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {self._staging} ({self._columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        # The DB-API connection itself: Django's cursor would rewrite every %s of a statement
+        # with 32,000 parameters, and (DEBUG) log them all.
+        raw = self._db.connection
+        per_statement = max(1, raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(COLUMNS))
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            raw.execute(self._staging_insert(len(chunk)), [v for row in chunk for v in row])
+
+    def _staging_insert(self, row_count: int) -> str:
+        sql = self._staging_sql.get(row_count)
+        if sql is None:
+            one_row = "(" + ", ".join(["?"] * len(COLUMNS)) + ")"
+            sql = self._staging_sql[row_count] = (
+                f"INSERT INTO {self._staging} ({self._columns}) "  # noqa: S608 - placeholders
+                f"VALUES {', '.join([one_row] * row_count)}"
+            )
+        return sql
+
+    def move(self, cursor) -> None:
+        """Insert the staged rows into the table in one statement, and empty the staging table.
+        (WHERE true: SQLite needs it to read ON CONFLICT as the upsert clause.)"""
         cursor.execute(
             f"INSERT INTO {self._table} ({self._columns}) "  # noqa: S608 - names from the model
-            f"SELECT {self._columns} FROM {staging} {self._conflict}"
+            f"SELECT {self._columns} FROM {self._staging} WHERE 1 = 1 {self._conflict}"
         )
-        cursor.execute(f"TRUNCATE {staging}")
+        if self._db.vendor == "postgresql":
+            # Not DELETE: nothing vacuums a TEMP table, and its dead rows would be read again.
+            cursor.execute(f"TRUNCATE {self._staging}")
+        else:
+            cursor.execute(f"DELETE FROM {self._staging}")  # noqa: S608 - a name of ours
 
 
-def _conversion(field: models.Field) -> Callable[[Any], Any] | None:
+def template(account) -> dict[str, Any]:
+    """The column values every new number of a batch shares."""
+    now = timezone.now()
+    return {
+        **DEFAULTS,
+        "account_id": account.pk,
+        "created_at": now,
+        "updated_at": now,
+        # Not earlier than updated_at, so the next sync's fast path applies to these rows.
+        "last_synced_at": now,
+    }
+
+
+@contextmanager
+def sqlite_page_cache(*, enlarged: bool):
+    """SQLite keeps 2 MiB of pages per connection by default: far fewer than the index pages a
+    first sync keeps touching. Enlarged for the run, then put back."""
+    if not enlarged or connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        before = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA cache_size = {-SQLITE_LOAD_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {before}")
+
+
+def _conversion(field: models.Field, db) -> Callable[[Any], Any] | None:
     """None where the driver takes the Python value as it is; else the value's conversion for
     this database (dates on SQLite, JSON everywhere)."""
     if isinstance(field, models.DateTimeField):
-        return datetime_conversion(field)
+        return datetime_conversion(field, db)
     if isinstance(field, models.JSONField) and field.encoder is None:
 
         def to_json(value, field=field):
             # Django's own conversion of a JSON value without an encoder is json.dumps.
             if value is None:
-                return field.get_db_prep_save(None, connection)
+                return field.get_db_prep_save(None, db)
             return json.dumps(value)
 
         return to_json
     if isinstance(field, models.JSONField):
-        return lambda value, field=field: field.get_db_prep_save(value, connection)
+        return lambda value, field=field: field.get_db_prep_save(value, db)
     return None
 
 
-def datetime_conversion(field: models.DateTimeField) -> Callable[[Any], Any] | None:
+def datetime_conversion(field: models.DateTimeField, db=None) -> Callable[[Any], Any] | None:
     """What Django's own conversion gives, without its per-value checks (seven date columns a
     row made them a third of a first sync's local work). PostgreSQL: psycopg adapts aware
     datetimes itself, as Django's adapter does. SQLite: UTC, naive, as text."""
-    if connection.vendor == "postgresql":
+    db = db or connections[DEFAULT_DB_ALIAS]
+    if db.vendor == "postgresql":
         return None
-    utc_connection = connection.timezone_name == "UTC"
+    utc_connection = db.timezone_name == "UTC"
 
     def convert(value):
         if value is None:
             return None
         if utc_connection and isinstance(value, datetime.datetime) and value.tzinfo is not None:
-            return str(value.astimezone(datetime.UTC).replace(tzinfo=None))
-        return field.get_db_prep_save(value, connection)
+            if value.tzinfo is not datetime.UTC:
+                value = value.astimezone(datetime.UTC)
+            return str(value.replace(tzinfo=None))
+        return field.get_db_prep_save(value, db)
 
     return convert

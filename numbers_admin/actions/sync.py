@@ -25,8 +25,10 @@ import hashlib
 import logging
 import marshal
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from itertools import islice
 from typing import Any
 
@@ -50,6 +52,10 @@ BATCH_SIZE = 1000
 PAGE_SIZE = 1000
 SAMPLE_SIZE = 20
 HEARTBEAT_EVERY = 0.5  # seconds
+# Batches the helper thread may prepare ahead of the one being written (memory: ~10 MiB each).
+PREPARED_AHEAD = 3
+# A first sync: new rows moved into the mirror at a time (see bulk_insert).
+LOAD_ROWS_PER_MOVE = 10 * BATCH_SIZE
 # A running sync writes its heartbeat after every batch; one silent this long is taken as dead.
 STALE_AFTER = datetime.timedelta(seconds=getattr(settings, "SYNC_STALE_AFTER_SECONDS", 300))
 
@@ -99,6 +105,10 @@ def fingerprint(canonical: dict[str, Any]) -> str:
     except ValueError:  # something JSON would not hold, e.g. a datetime: still deterministic
         material = repr(canonical).encode()
     return hashlib.blake2b(_VERSION_BYTES + material, digest_size=16).hexdigest()
+
+
+class _ListingFailed(Exception):
+    """The carrier's listing raised (its exception is the cause) after the batches before it."""
 
 
 class Superseded(Exception):
@@ -267,16 +277,20 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 class _Prepared:
     """One batch from the carrier, with what can be worked out without the database."""
 
-    def __init__(self, batch: list[dict[str, Any]], *, derive: bool):
+    def __init__(self, batch: list[dict[str, Any]], *, inserter=None, account=None):
         self.size = len(batch)
         # The same id twice in one batch (a page boundary that moved) is handled once.
         self.by_id = {c["upstream_id"]: c for c in batch}
         self.hashes = {upstream_id: fingerprint(c) for upstream_id, c in self.by_id.items()}
-        # Derived ahead only when nearly every number will be new (a first sync): on a re-sync
-        # most numbers are unchanged and never need it.
-        self._derived = (
-            {upstream_id: self._derive(upstream_id) for upstream_id in self.by_id} if derive else {}
-        )
+        # Given an inserter (a first sync, where every number is new), the numbers are derived
+        # and their rows built ahead; on a re-sync most numbers are unchanged and need neither.
+        self._derived = {}
+        self.insert_rows = None
+        if inserter is not None:
+            self._derived = {upstream_id: self._derive(upstream_id) for upstream_id in self.by_id}
+            self.insert_rows = inserter.rows(
+                bulk_insert.template(account), list(self._derived.values())
+            )
 
     def new_values(self, upstream_id: str) -> dict[str, Any]:
         """The column values of a number that is new to the mirror."""
@@ -289,8 +303,8 @@ class _Prepared:
         return values
 
 
-def _prepare(batch: list[dict[str, Any]], *, derive: bool) -> _Prepared:
-    return _Prepared(batch, derive=derive)
+def _prepare(batch: list[dict[str, Any]], *, inserter=None, account=None) -> _Prepared:
+    return _Prepared(batch, inserter=inserter, account=account)
 
 
 def _jsonable(value: Any) -> Any:
@@ -309,6 +323,7 @@ class _Syncer:
         self.initial = not account.numbers.exists()
         self.seen = 0
         self.inserted = 0
+        self.staged = 0  # new rows in the staging table, not yet in the mirror
         self._analyze_at = 2 * BATCH_SIZE
         self._last_beat = float("-inf")
         self.counts = {"new": 0, "changed": 0, "gone": 0, "unchanged": 0, "returned": 0}
@@ -317,29 +332,13 @@ class _Syncer:
     def run(self, canonical_numbers: Iterable[dict[str, Any]]) -> dict[str, Any]:
         self._create_seen_table()
         try:
-            # Two stages: a helper thread prepares the next batch (fingerprints, and for a first
-            # sync the phonenumbers derivation of every number: pure Python, no database) while
-            # this thread writes the current one, during which the database does the work with
-            # Python's lock released. The helper never touches the database or the job.
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prepare") as helper:
-                batches = _batches(canonical_numbers, BATCH_SIZE)
-                pending: Future | None = None
-                while True:
-                    try:
-                        batch = next(batches, None)
-                    except BaseException:
-                        # The carrier's listing failed part-way: what came before is saved.
-                        if pending is not None:
-                            self._write_batch(pending.result())
-                        raise
-                    if batch is None:
-                        break
-                    prepared = helper.submit(_prepare, batch, derive=self.initial)
-                    if pending is not None:
-                        self._write_batch(pending.result())
-                    pending = prepared
-                if pending is not None:
-                    self._write_batch(pending.result())
+            with (
+                ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prepare") as helper,
+                bulk_insert.sqlite_page_cache(enlarged=self.initial),
+            ):
+                self._write_all(self._prepared_batches(helper, canonical_numbers))
+            if self.initial and self.inserted >= 2 * BATCH_SIZE:
+                self._analyze()
             self._mark_gone()
         finally:
             self._drop_seen_table()
@@ -352,24 +351,19 @@ class _Syncer:
 
     # The rows this run saw, by pk: a TEMP table lives in this connection only, so concurrent
     # runs never see each other's, and a crashed run's disappears with its connection.
-    # PostgreSQL also gets a staging table for COPYing new numbers in (see bulk_insert).
+    # And a staging table for new numbers (see bulk_insert), also this connection's own.
     def _create_seen_table(self) -> None:
-        quote = connection.ops.quote_name
-        self.seen_table = quote(f"sync_seen_{self.job.pk}")
-        self._insert_plan = bulk_insert.NumberInserter()
-        self._staging_table = None
+        self.seen_table = connection.ops.quote_name(f"sync_seen_{self.job.pk}")
+        self.inserter = bulk_insert.NumberInserter(f"sync_new_{self.job.pk}")
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {self.seen_table}")
             cursor.execute(f"CREATE TEMPORARY TABLE {self.seen_table} (id bigint PRIMARY KEY)")
-            if connection.vendor == "postgresql":
-                self._staging_table = quote(f"sync_new_{self.job.pk}")
-                self._insert_plan.create_staging(cursor, self._staging_table)
+            self.inserter.create_staging(cursor)
 
     def _drop_seen_table(self) -> None:
         with connection.cursor() as cursor:
-            for table in (self.seen_table, self._staging_table):
-                if table:
-                    cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            cursor.execute(f"DROP TABLE IF EXISTS {self.seen_table}")
+            self.inserter.drop_staging(cursor)
 
     def _remember_seen(self, pks: list[int]) -> None:
         if not pks:
@@ -398,6 +392,45 @@ class _Syncer:
     def _sample(self, key: str, entry) -> None:
         if len(self.samples[key]) < SAMPLE_SIZE:
             self.samples[key].append(entry)
+
+    def _prepared_batches(self, helper, canonical_numbers) -> Iterator["_Prepared"]:
+        """The carrier's numbers in batches, each prepared by the helper thread (fingerprints,
+        and for a first sync the phonenumbers derivation and the rows to insert: pure Python,
+        no database) while this thread writes the one before. If the listing fails part-way,
+        the batches before the failure are still yielded, then the error is raised."""
+        ahead = {"inserter": self.inserter, "account": self.account} if self.initial else {}
+        batches = _batches(canonical_numbers, BATCH_SIZE)
+        pending: deque[Future] = deque()
+        while True:
+            try:
+                batch = next(batches, None)
+            except Exception as exc:
+                while pending:
+                    yield pending.popleft().result()
+                raise _ListingFailed() from exc
+            if batch is None:
+                break
+            pending.append(helper.submit(_prepare, batch, **ahead))
+            if len(pending) > PREPARED_AHEAD:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+    def _write_all(self, prepared_batches: Iterable["_Prepared"]) -> None:
+        """Write every batch, each in a transaction of its own (taken after the batch arrived:
+        no transaction waits on the carrier). A listing that fails part-way fails the sync, but
+        what came before it is saved."""
+        # A first sync's batch only adds to this connection's staging table (a TEMP table):
+        # no transaction of the mirror's database needed until rows move.
+        in_transaction = nullcontext if self.initial else transaction.atomic
+        try:
+            for prepared in prepared_batches:
+                with in_transaction():
+                    self._write_batch(prepared)
+        except _ListingFailed as failed:
+            self._move_staged()
+            raise failed.__cause__ from None
+        self._move_staged()
 
     def _write_batch(self, prepared: "_Prepared") -> None:
         self._upsert(prepared)
@@ -432,53 +465,54 @@ class _Syncer:
 
         changed_rows, events = self._compare(to_compare, by_id, hashes)
 
-        with transaction.atomic():
-            if new_rows:
-                self._insert(new_rows)
-                self.counts["new"] += len(new_rows)
-                for values in new_rows[: SAMPLE_SIZE - len(self.samples["new"])]:
-                    self._sample("new", values["number"])
-                if not self.initial:
-                    state = self._existing_state([v["upstream_id"] for v in new_rows])
-                    pks = {upstream_id: rest[0] for upstream_id, rest in state.items()}
-                    events += [
-                        self._event(
-                            AuditEvent.Action.SYNC_NEW,
-                            pks.get(values["upstream_id"]),
-                            values["number"],
-                            {},
-                            "Found at the carrier; it was not in this dashboard.",
-                        )
-                        for values in new_rows
-                    ]
-            if changed_rows:
-                _update_rows(changed_rows)
-            if events:
-                AuditEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
-            self._remember_seen(seen_pks)
+        # The writes, in the transaction _write_all holds.
+        if new_rows:
+            self._insert(new_rows, prepared)
+            self.counts["new"] += len(new_rows)
+            for values in new_rows[: SAMPLE_SIZE - len(self.samples["new"])]:
+                self._sample("new", values["number"])
+            if not self.initial:
+                state = self._existing_state([v["upstream_id"] for v in new_rows])
+                pks = {upstream_id: rest[0] for upstream_id, rest in state.items()}
+                events += [
+                    self._event(
+                        AuditEvent.Action.SYNC_NEW,
+                        pks.get(values["upstream_id"]),
+                        values["number"],
+                        {},
+                        "Found at the carrier; it was not in this dashboard.",
+                    )
+                    for values in new_rows
+                ]
+        if changed_rows:
+            _update_rows(changed_rows)
+        if events:
+            AuditEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
+        self._remember_seen(seen_pks)
 
-    def _insert(self, new_rows: list[dict[str, Any]]) -> None:
-        """INSERT the new numbers; ON CONFLICT DO NOTHING, so a number a concurrent run
-        inserted meanwhile is not duplicated. SQLite: one executemany. PostgreSQL: COPY into
-        this run's staging table, then one INSERT … SELECT (a row at a time, the server's parse,
-        bind and execute of each row cost more than writing it)."""
-        now = timezone.now()
-        template = {
-            **bulk_insert.DEFAULTS,
-            "account_id": self.account.pk,
-            "created_at": now,
-            "updated_at": now,
-            # Not earlier than updated_at, so the next sync's fast path applies to these rows.
-            "last_synced_at": now,
-        }
-        params = self._insert_plan.rows(template, new_rows)
+    def _insert(self, new_rows: list[dict[str, Any]], prepared: "_Prepared") -> None:
+        """Stage the new numbers (see bulk_insert); the rows were built by the helper thread
+        when every number of the batch was taken to be new. A re-sync moves them into the
+        mirror at once (its audit events need their ids); a first sync every
+        ``LOAD_ROWS_PER_MOVE`` rows."""
+        rows = prepared.insert_rows if len(new_rows) == len(prepared.by_id) else None
+        if rows is None:
+            rows = self.inserter.rows(bulk_insert.template(self.account), new_rows)
         with connection.cursor() as cursor:
-            if self._staging_table:
-                self._insert_plan.copy_in(cursor, self._staging_table, params)
-            else:
-                cursor.executemany(self._insert_plan.insert_sql, params)
-        self.inserted += len(params)
-        if self.inserted >= self._analyze_at:
+            self.inserter.stage(cursor, rows)
+        self.staged += len(rows)
+        if not self.initial or self.staged >= LOAD_ROWS_PER_MOVE:
+            self._move_staged()
+
+    def _move_staged(self) -> None:
+        if not self.staged:
+            return
+        with transaction.atomic(), connection.cursor() as cursor:
+            self.inserter.move(cursor)
+        self.inserted += self.staged
+        self.staged = 0
+        # A first sync looks nothing up while it loads: one ANALYZE at the end (run()) will do.
+        if not self.initial and self.inserted >= self._analyze_at:
             self._analyze_at *= 4
             self._analyze()
 

@@ -6,23 +6,10 @@ import pytest
 from django.utils import timezone
 
 from numbers_admin.actions import sync
-from numbers_admin.models import Account, AuditEvent, Job, PhoneNumber, Provider
+from numbers_admin.models import AuditEvent, Job, PhoneNumber
 from tests.sync.fakes import FakeClient, canonical
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def account():
-    account = Account(
-        name="Main space",
-        provider=Provider.SIGNALWIRE_REST,
-        api_root="https://example.signalwire.com",
-        project_id="5a1d0c3e-7b2f-4e8a-9c6d-1f0e2b3a4c5d",
-    )
-    account.set_token("PTsecret")
-    account.save()
-    return account
 
 
 def test_first_sync_adds_every_number_with_derived_fields(account):
