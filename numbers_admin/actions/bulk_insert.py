@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any
 
+import orjson
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 
@@ -165,10 +166,15 @@ def _conversion(field: models.Field, db) -> Callable[[Any], Any] | None:
     if isinstance(field, models.JSONField) and field.encoder is None:
 
         def to_json(value, field=field):
-            # Django's own conversion of a JSON value without an encoder is json.dumps.
+            # Django's own conversion of a JSON value without an encoder is json.dumps; orjson
+            # writes the same JSON (without spaces) ten times as fast. Integers beyond 64 bits,
+            # which orjson refuses, take Django's way.
             if value is None:
                 return field.get_db_prep_save(None, db)
-            return json.dumps(value)
+            try:
+                return orjson.dumps(value).decode()
+            except orjson.JSONEncodeError:
+                return json.dumps(value)
 
         return to_json
     if isinstance(field, models.JSONField):

@@ -137,3 +137,15 @@ def test_unavailable_is_the_error_of_the_fake():
     # Guards the failure test above: the fake's failure is the carrier being unreachable.
     with pytest.raises(Unavailable):
         list(FakeClient([canonical(0), canonical(1)], fail_after=1).iter_numbers())
+
+
+def test_the_carrier_body_is_stored_as_it_came(account):
+    body = {
+        "id": "x",
+        "name": "Réception – 📞",
+        "nested": {"list": [1, 2.5, None, True], "empty": {}},
+        "huge": 2**70,  # beyond 64 bits: JSON allows it
+    }
+    sync.sync_now(account, client=FakeClient([canonical(0, raw_payload=body)]))
+
+    assert PhoneNumber.objects.get(account=account).raw_payload == body
