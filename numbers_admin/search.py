@@ -21,7 +21,8 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from django.core.cache import cache
-from django.db import connection
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, connections
 from django.db.models import F, Func, Q, QuerySet
 from django.http import QueryDict
 from django.utils.dateparse import parse_datetime
@@ -433,7 +434,15 @@ def get_page(
 def capped_count(qs: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
     """(count, exact): counts at most ``cap`` + 1 rows, so a million matches cost no more than
     a thousand. Pass ``qs`` ordered as the page is: the count then walks the page's index."""
-    counted = qs[: cap + 1].count()
+    # COUNT(*) around the capped query, as QuerySet.count() would write it, without the
+    # aggregation machinery that took as long as the query (0.2 ms of every page).
+    try:
+        sql, params = qs.values("pk")[: cap + 1].query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing, e.g. qs.none()
+        return 0, True
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) capped", params)  # noqa: S608 - compiled SQL
+        counted = cursor.fetchone()[0]
     if counted > cap:
         return cap, False
     return counted, True

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from numbers_admin.models import PhoneNumber
 from numbers_admin.search import (
     NumberTerm,
+    capped_count,
     filter_numbers,
     get_page,
     next_prefix,
@@ -269,6 +270,15 @@ def test_a_jump_past_the_end_shows_the_first_page(many):
     page = get_page(PhoneNumber.objects.all(), "number", False, number=99, size=20)
     assert page.number == 1
     assert page.rows[0].number == "+14155550000"
+
+
+def test_counts_are_exact_up_to_the_cap(inventory):
+    live = PhoneNumber.objects.filter(released_at__isnull=True).order_by("number", "id")
+    assert capped_count(live) == (7, True)
+    assert capped_count(live, cap=7) == (7, True)
+    assert capped_count(live, cap=6) == (6, False)  # "more than 6"
+    assert capped_count(live.filter(country="GB")) == (1, True)
+    assert capped_count(PhoneNumber.objects.none()) == (0, True)
 
 
 def test_a_tampered_cursor_is_ignored(many):
