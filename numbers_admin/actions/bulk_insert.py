@@ -59,6 +59,7 @@ class NumberInserter:
         self._staging = quote(staging_name)
         self._columns = ", ".join(quote(f.column) for f in _FIELDS)
         self._staging_sql: dict[int, str] = {}  # SQLite: statement by number of rows
+        self._order = quote("number")
         self._conflict = f"ON CONFLICT ({quote('account_id')}, {quote('upstream_id')}) DO NOTHING"
 
     def rows(self, template: dict[str, Any], new_rows: list[dict[str, Any]]) -> list[list]:
@@ -115,10 +116,12 @@ class NumberInserter:
 
     def move(self, cursor) -> None:
         """Insert the staged rows into the table in one statement, and empty the staging table.
+        In number order: most indexes start with the number, so each is filled front to back.
         (WHERE true: SQLite needs it to read ON CONFLICT as the upsert clause.)"""
         cursor.execute(
             f"INSERT INTO {self._table} ({self._columns}) "  # noqa: S608 - names from the model
-            f"SELECT {self._columns} FROM {self._staging} WHERE 1 = 1 {self._conflict}"
+            f"SELECT {self._columns} FROM {self._staging} WHERE 1 = 1 "
+            f"ORDER BY {self._order} {self._conflict}"
         )
         if self._db.vendor == "postgresql":
             # Not DELETE: nothing vacuums a TEMP table, and its dead rows would be read again.
