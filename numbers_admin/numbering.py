@@ -56,8 +56,10 @@ def digits_only(text: str) -> str:
 # Deriving those with phonenumbers is most of a first sync's local work, so they are derived once
 # per block. (Checked against phonenumbers for 15,000 random +1 numbers: identical. Other
 # countries' plans can depend on later digits, so they always take the full path.)
+# Bounded (about 1.5 KiB a block): emptied when full, so memory stays flat however many blocks
+# an account spans.
 _NANP_BLOCKS: dict[str, "_Block"] = {}
-_NANP_BLOCKS_MAX = 200_000
+_NANP_BLOCKS_MAX = 20_000
 _FORMATS = ("national_format", "international_format")
 
 
@@ -116,7 +118,9 @@ def _replace_last_digits(text: str, tail: str) -> str:
     return "".join(chars)
 
 
-@lru_cache(maxsize=65536)
+# Small: a first sync describes each number once, so a large cache only holds memory (at 65,536
+# entries it was most of a million-number load's growth); repeats come from pages and forms.
+@lru_cache(maxsize=4096)
 def _describe(e164: str) -> dict[str, str]:
     try:
         parsed = phonenumbers.parse(e164, None)
