@@ -4,6 +4,10 @@ The dashboard fetches a URL a person typed, so it must not become a way to probe
 every address the host resolves to is checked (and each redirect hop again) and private, loopback,
 link-local, multicast and reserved addresses are refused before any connection is made, unless
 ``settings.WEBHOOK_CHECK_ALLOW_PRIVATE`` is on (the sandbox and tests serve webhooks on localhost).
+
+The connection then goes to the very address that was checked, with the name kept for the Host
+header, TLS's SNI and the certificate check: letting ``requests`` look the name up again would let
+a name that answers differently the second time (DNS rebinding) reach an internal address.
 """
 
 import ipaddress
@@ -12,10 +16,11 @@ import re
 import socket
 import time
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 from django.conf import settings
+from requests.adapters import HTTPAdapter
 
 TIMEOUT_SECONDS = 3.0
 MAX_REDIRECTS = 3
@@ -44,9 +49,11 @@ class Refused(Exception):
     pass
 
 
-def _refuse_private(host: str, port: int) -> None:
+def _checked_address(host: str, port: int) -> str | None:
+    """The address to connect to for ``host``, once every address it resolves to is checked to be
+    public; None when private addresses are allowed (then ``requests`` resolves it)."""
     if getattr(settings, "WEBHOOK_CHECK_ALLOW_PRIVATE", False):
-        return
+        return None
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except socket.gaierror as error:
@@ -62,6 +69,44 @@ def _refuse_private(host: str, port: int) -> None:
                 f"{host} points to a private or internal address ({address}). The carrier "
                 "cannot reach it either, so the dashboard does not check it."
             )
+    return infos[0][4][0].split("%")[0]
+
+
+class _PinnedAdapter(HTTPAdapter):
+    """Connects wherever the URL says (an address), but speaks TLS to ``hostname``: SNI and the
+    certificate check use the name, not the address."""
+
+    def __init__(self, hostname: str):
+        self.hostname = hostname
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["server_hostname"] = self.hostname
+        kwargs["assert_hostname"] = self.hostname
+        super().init_poolmanager(*args, **kwargs)
+
+
+def _send(method: str, url: str, address: str | None, timeout: float) -> requests.Response:
+    """One request, without following redirects; to ``address`` when given (see the module)."""
+    headers = {"User-Agent": USER_AGENT}
+    if address is None:
+        return requests.request(
+            method, url, timeout=timeout, allow_redirects=False, stream=True, headers=headers
+        )
+    parts = urlsplit(url)
+    literal = f"[{address}]" if ":" in address else address
+    netloc = literal + (f":{parts.port}" if parts.port else "")
+    headers["Host"] = parts.netloc.rpartition("@")[2]
+    with requests.Session() as session:
+        session.mount(f"{parts.scheme}://", _PinnedAdapter(parts.hostname))
+        return session.request(
+            method,
+            urlunsplit(parts._replace(netloc=netloc)),
+            timeout=timeout,
+            allow_redirects=False,
+            stream=True,
+            headers=headers,
+        )
 
 
 def classify(body: bytes, content_type: str = "") -> str:
@@ -97,15 +142,8 @@ def check_webhook(
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 return CheckResult(False, "Only http:// and https:// addresses can be checked.")
             port = parts.port or (443 if parts.scheme == "https" else 80)
-            _refuse_private(parts.hostname, port)
-            response = requests.request(
-                method,
-                current,
-                timeout=timeout,
-                allow_redirects=False,
-                stream=True,
-                headers={"User-Agent": USER_AGENT},
-            )
+            address = _checked_address(parts.hostname, port)
+            response = _send(method, current, address, timeout)
             try:
                 if response.is_redirect and response.headers.get("location"):
                     current = urljoin(current, response.headers["location"])

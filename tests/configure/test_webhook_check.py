@@ -124,7 +124,7 @@ def test_redirect_to_a_private_address_is_not_followed(monkeypatch):
     monkeypatch.setattr(webhook_check.socket, "getaddrinfo", fake_getaddrinfo)
     responses.add(
         responses.POST,
-        "https://hooks.example.com/voice",
+        "https://93.184.216.34/voice",
         status=302,
         headers={"Location": "http://10.1.2.3/admin"},
     )
@@ -132,6 +132,40 @@ def test_redirect_to_a_private_address_is_not_followed(monkeypatch):
     assert not result.ok
     assert "10.1.2.3" in result.message
     assert len(responses.calls) == 1
+
+
+@override_settings(WEBHOOK_CHECK_ALLOW_PRIVATE=False)
+@responses.activate
+def test_the_request_goes_to_the_address_that_was_checked(monkeypatch):
+    """DNS rebinding: a name that answers with a public address for the check and an internal
+    one a moment later must not reach the internal one."""
+    answers = iter(["93.184.216.34", "127.0.0.1", "127.0.0.1"])
+
+    def rebinding_getaddrinfo(host, port, *args, **kwargs):
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
+
+    monkeypatch.setattr(webhook_check.socket, "getaddrinfo", rebinding_getaddrinfo)
+    responses.add(
+        responses.GET,
+        "https://93.184.216.34:8443/voice.xml",
+        body="<Response/>",
+        content_type="text/xml",
+    )
+
+    result = check_webhook("https://hooks.example.com:8443/voice.xml", "GET")
+
+    assert result.ok and result.kind == "cxml"
+    (call,) = responses.calls
+    assert call.request.url == "https://93.184.216.34:8443/voice.xml"
+    assert call.request.headers["Host"] == "hooks.example.com:8443"
+    assert result.final_url == "https://hooks.example.com:8443/voice.xml"
+
+
+def test_tls_to_a_checked_address_still_names_the_host():
+    """SNI and the certificate check use the name, not the address connected to."""
+    adapter = webhook_check._PinnedAdapter("hooks.example.com")
+    assert adapter.poolmanager.connection_pool_kw["server_hostname"] == "hooks.example.com"
+    assert adapter.poolmanager.connection_pool_kw["assert_hostname"] == "hooks.example.com"
 
 
 def test_classify_ignores_json_without_swml_keys():
