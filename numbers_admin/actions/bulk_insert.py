@@ -4,17 +4,18 @@ The ORM's ``bulk_create`` spends most of a first sync preparing parameters in Py
 columns a row, each through its field's conversion). Here a row is built with one
 ``itemgetter`` over the merged values, and only dates and JSON are converted.
 
-New rows are first *staged* in a table of this sync's connection (a TEMP table: no index, no
-constraint, gone with the connection; PostgreSQL fills it with ``COPY``, SQLite with multi-row
-``INSERT … VALUES``), then *moved* into the mirror with one ``INSERT … SELECT``:
+New rows are *staged*, then *moved* into the mirror several batches at a time:
 
-- Maintaining the mirror's indexes is most of the cost. Done in one statement, it runs with
-  Python's lock released, so the sync's helper thread prepares the next batch meanwhile (a
-  row-at-a-time INSERT would hand the lock back and forth for every row instead).
-- A first sync moves several batches at once: each commit writes every index page its rows
-  touched, and a thousand new numbers touch most of them.
-- PostgreSQL: sent a row at a time, the server's parse, bind and execute of each row cost more
-  than writing it.
+- PostgreSQL stages with ``COPY`` into a table of this sync's connection (a TEMP table: no
+  index, no constraint, gone with the connection) and moves with one ``INSERT … SELECT``. Sent a
+  row at a time, the server's parse, bind and execute of each row cost more than writing it.
+- SQLite stages in memory (rows are already what the database takes) and moves with multi-row
+  ``INSERT … VALUES (…), (…), …`` statements, as many rows each as SQLite takes parameters.
+- Maintaining the mirror's indexes is most of the cost. Done a few large statements at a time,
+  it runs with Python's lock released, so the sync's helper thread prepares the next batches
+  meanwhile (row-at-a-time INSERTs would hand the lock back and forth for every row).
+- Several batches per move: each commit writes every index page it touched, and a thousand new
+  numbers touch most of them.
 
 ON CONFLICT DO NOTHING on (account, upstream_id): a number saved meanwhile (a purchase, or the
 same number twice in one listing) is not duplicated, and keeps what was saved.
@@ -58,7 +59,8 @@ class NumberInserter:
         self._table = quote(PhoneNumber._meta.db_table)
         self._staging = quote(staging_name)
         self._columns = ", ".join(quote(f.column) for f in _FIELDS)
-        self._staging_sql: dict[int, str] = {}  # SQLite: statement by number of rows
+        self._values_sql: dict[int, str] = {}  # SQLite: statement by number of rows
+        self._staged: list[list] = []  # SQLite: rows waiting for the next move
         self._order = quote("number")
         self._conflict = f"ON CONFLICT ({quote('account_id')}, {quote('upstream_id')}) DO NOTHING"
 
@@ -79,55 +81,62 @@ class NumberInserter:
         return rows
 
     def create_staging(self, cursor) -> None:
-        """An empty table of the insertable columns, living only as long as this connection."""
+        """PostgreSQL: an empty table of the insertable columns, living only as long as this
+        connection. SQLite stages in memory."""
+        self._staged: list[list] = []
+        if self._db.vendor != "postgresql":
+            return
         cursor.execute(f"DROP TABLE IF EXISTS {self._staging}")
         cursor.execute(
             f"CREATE TEMPORARY TABLE {self._staging} AS "  # noqa: S608 - names from the model
-            f"SELECT {self._columns} FROM {self._table} WHERE 1 = 0"
+            f"SELECT {self._columns} FROM {self._table} WITH NO DATA"
         )
 
     def drop_staging(self, cursor) -> None:
-        cursor.execute(f"DROP TABLE IF EXISTS {self._staging}")
+        self._staged = []
+        if self._db.vendor == "postgresql":
+            cursor.execute(f"DROP TABLE IF EXISTS {self._staging}")
 
     def stage(self, cursor, rows: list[list]) -> None:
-        """Add ``rows`` to the staging table (nothing is in the mirror until ``move``)."""
-        if self._db.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {self._staging} ({self._columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+        """Add ``rows`` to what the next ``move`` inserts (nothing is in the mirror until then)."""
+        if self._db.vendor != "postgresql":
+            self._staged += rows
             return
+        with cursor.cursor.copy(f"COPY {self._staging} ({self._columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def move(self, cursor) -> None:
+        """Insert everything staged into the table, in number order (most indexes start with
+        the number, so each is filled front to back), and start staging afresh."""
+        if self._db.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO {self._table} ({self._columns}) "  # noqa: S608 - model names
+                f"SELECT {self._columns} FROM {self._staging} "
+                f"ORDER BY {self._order} {self._conflict}"
+            )
+            # Not DELETE: nothing vacuums a TEMP table, and its dead rows would be read again.
+            cursor.execute(f"TRUNCATE {self._staging}")
+            return
+        rows, self._staged = self._staged, []
+        rows.sort(key=itemgetter(COLUMNS.index("number")))
         # The DB-API connection itself: Django's cursor would rewrite every %s of a statement
         # with 32,000 parameters, and (DEBUG) log them all.
         raw = self._db.connection
         per_statement = max(1, raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(COLUMNS))
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
-            raw.execute(self._staging_insert(len(chunk)), [v for row in chunk for v in row])
+            raw.execute(self._values_insert(len(chunk)), [v for row in chunk for v in row])
 
-    def _staging_insert(self, row_count: int) -> str:
-        sql = self._staging_sql.get(row_count)
+    def _values_insert(self, row_count: int) -> str:
+        sql = self._values_sql.get(row_count)
         if sql is None:
             one_row = "(" + ", ".join(["?"] * len(COLUMNS)) + ")"
-            sql = self._staging_sql[row_count] = (
-                f"INSERT INTO {self._staging} ({self._columns}) "  # noqa: S608 - placeholders
-                f"VALUES {', '.join([one_row] * row_count)}"
+            sql = self._values_sql[row_count] = (
+                f"INSERT INTO {self._table} ({self._columns}) "  # noqa: S608 - placeholders
+                f"VALUES {', '.join([one_row] * row_count)} {self._conflict}"
             )
         return sql
-
-    def move(self, cursor) -> None:
-        """Insert the staged rows into the table in one statement, and empty the staging table.
-        In number order: most indexes start with the number, so each is filled front to back.
-        (WHERE true: SQLite needs it to read ON CONFLICT as the upsert clause.)"""
-        cursor.execute(
-            f"INSERT INTO {self._table} ({self._columns}) "  # noqa: S608 - names from the model
-            f"SELECT {self._columns} FROM {self._staging} WHERE 1 = 1 "
-            f"ORDER BY {self._order} {self._conflict}"
-        )
-        if self._db.vendor == "postgresql":
-            # Not DELETE: nothing vacuums a TEMP table, and its dead rows would be read again.
-            cursor.execute(f"TRUNCATE {self._staging}")
-        else:
-            cursor.execute(f"DELETE FROM {self._staging}")  # noqa: S608 - a name of ours
 
 
 def template(account) -> dict[str, Any]:
@@ -198,9 +207,9 @@ def datetime_conversion(field: models.DateTimeField, db=None) -> Callable[[Any],
         if value is None:
             return None
         if utc_connection and isinstance(value, datetime.datetime) and value.tzinfo is not None:
-            if value.tzinfo is not datetime.UTC:
-                value = value.astimezone(datetime.UTC)
-            return str(value.replace(tzinfo=None))
+            if value.tzinfo is datetime.UTC:
+                return str(value)[:-6]  # "… 03:04:05+00:00" without its offset
+            return str(value.astimezone(datetime.UTC).replace(tzinfo=None))
         return field.get_db_prep_save(value, db)
 
     return convert

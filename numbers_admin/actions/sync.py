@@ -57,7 +57,7 @@ HEARTBEAT_EVERY = 0.5  # seconds
 LOAD_ROWS_PER_MOVE = 10 * BATCH_SIZE
 # Batches the helper thread may prepare ahead of the one being written (a first sync's: ~3 MiB
 # each), enough to keep it busy while a move runs.
-PREPARED_AHEAD = 8
+PREPARED_AHEAD = 6
 # A running sync writes its heartbeat after every batch; one silent this long is taken as dead.
 STALE_AFTER = datetime.timedelta(seconds=getattr(settings, "SYNC_STALE_AFTER_SECONDS", 300))
 

@@ -221,6 +221,7 @@ def test_empty_sync_then_numbers_is_still_an_inventory_not_a_flood_of_events(acc
 
 def test_insert_dates_are_converted_exactly_as_django_converts_them():
     import datetime as dt
+    import zoneinfo
 
     from django.db import connection
     from django.utils import timezone
@@ -234,6 +235,9 @@ def test_insert_dates_are_converted_exactly_as_django_converts_them():
         timezone.now(),
         dt.datetime(2024, 2, 29, 23, 59, 59, 123456, tzinfo=dt.UTC),
         dt.datetime(2025, 6, 18, 5, 49, 47, tzinfo=dt.timezone(dt.timedelta(hours=-7))),
+        dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=dt.UTC),  # no microseconds
+        dt.datetime(2025, 1, 2, 3, 4, 5, 7, tzinfo=zoneinfo.ZoneInfo("UTC")),  # another UTC
+        dt.datetime(2025, 3, 30, 1, 30, tzinfo=zoneinfo.ZoneInfo("Europe/London")),
     ]
     for value in values:
         assert convert(value) == field.get_db_prep_save(value, connection), value
