@@ -5,9 +5,8 @@ answer; if the carrier refuses, nothing local changes. Tags and notes never leav
 Each edit is one audit event ("edit") with the field-by-field before → after.
 """
 
-from numbers_admin import audit, mirror
+from numbers_admin import audit, mirror, upstream
 from numbers_admin.models import AuditEvent, PhoneNumber, Tag
-from numbers_admin.upstream import client_for
 from numbers_admin.upstream.errors import OutcomeUnknown, UpstreamError
 
 
@@ -35,7 +34,8 @@ def edit_number(
     changes: dict = {}
     request_id = ""
     if name is not None and name != phone_number.name:
-        client = client_for(phone_number.account)
+        # Looked up when called, like every action does (tests put a stand-in there).
+        client = upstream.client_for(phone_number.account)
         try:
             result = client.update(phone_number.upstream_id, {"name": name})
         except OutcomeUnknown as error:

@@ -135,3 +135,31 @@ def test_without_javascript_edit_leads_to_the_number_page(support_client):
     response = support_client.get(reverse("numbers:row_edit", args=[pn.pk]))
     assert response.status_code == 302
     assert response["Location"] == reverse("numbers:detail", args=[pn.pk]) + "#edit"
+
+
+def test_the_carrier_client_is_looked_up_when_the_name_is_saved(monkeypatch, support, mirrored):
+    """Not bound once at import: whatever ``upstream.client_for`` is at the time answers."""
+    from numbers_admin import upstream
+    from numbers_admin.actions.numbers import edit_number
+
+    asked = []
+
+    class Recording:
+        last_request_id = "req-recorded"
+
+        def update(self, upstream_id, changes):
+            asked.append((upstream_id, changes))
+            return {**canonical_of(mirrored), **changes}
+
+    monkeypatch.setattr(upstream, "client_for", lambda account: Recording())
+    edit_number(mirrored, user=support, name="Reception")
+
+    assert asked == [(mirrored.upstream_id, {"name": "Reception"})]
+    mirrored.refresh_from_db()
+    assert mirrored.name == "Reception"
+
+
+def canonical_of(pn):
+    from numbers_admin.upstream.base import CANONICAL_FIELDS
+
+    return {name: getattr(pn, name) for name in CANONICAL_FIELDS if hasattr(pn, name)}
