@@ -39,7 +39,7 @@ _FIELDS = [f for f in PhoneNumber._meta.concrete_fields if not f.primary_key]
 COLUMNS = tuple(f.attname for f in _FIELDS)
 DEFAULTS = {f.attname: f.get_default() for f in _FIELDS if f.attname != "account_id"}
 # SQLite's page cache (KiB) during a first sync.
-SQLITE_LOAD_CACHE_KIB = 128 * 1024
+SQLITE_LOAD_CACHE_KIB = 64 * 1024
 
 
 class NumberInserter:
