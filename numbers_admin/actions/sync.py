@@ -56,8 +56,8 @@ HEARTBEAT_EVERY = 0.5  # seconds
 # every index page it touched, and a thousand new numbers touch most of them.
 LOAD_ROWS_PER_MOVE = 10 * BATCH_SIZE
 # Batches the helper thread may prepare ahead of the one being written (a first sync's: ~3 MiB
-# each), enough to keep it busy while a move runs.
-PREPARED_AHEAD = 6
+# each): a whole move's worth, so it keeps working while the database runs a move.
+PREPARED_AHEAD = 12
 # A running sync writes its heartbeat after every batch; one silent this long is taken as dead.
 STALE_AFTER = datetime.timedelta(seconds=getattr(settings, "SYNC_STALE_AFTER_SECONDS", 300))
 
