@@ -98,9 +98,13 @@ class NumberFilterForm(forms.Form):
         ],
     )
     e911 = SharedChoiceField(
-        label="E911",
+        label="Emergency address (E911)",
         required=False,
-        choices=[("", "Any E911 status"), ("none", "No E911 status"), *E911Status.choices],
+        choices=[
+            ("", "Any emergency address status"),
+            ("none", "No emergency address"),
+            *E911Status.choices,
+        ],
     )
     tag = TagChoiceField(required=False, empty_label="Any tag")
     released = forms.BooleanField(label="Show released numbers", required=False)

@@ -151,6 +151,18 @@ _label = PhoneNumber.__str__
 _capabilities = PhoneNumber.capabilities.fget
 
 
+def _name_cell(name: str, number: str) -> str:
+    """The name, or a muted "No name" when it is only the number again (the carriers name a new
+    number after itself, which would repeat the Number column)."""
+    if not name:
+        return "—"
+    if not any(c.isalpha() for c in name):
+        digits = numbering.digits_only(name)
+        if len(digits) >= 7 and number.endswith(digits):
+            return '<span class="muted">No name</span>'
+    return html.escape(name)
+
+
 def row_html(pn, *, account_name: str, tag_names, can_select: bool, can_change: bool):
     """One table row of the Numbers page, for a PhoneNumber or a row of LIST_FIELDS. Built here
     with ``escape`` rather than in the template: at 1M rows the queries take a few ms, and fifty
@@ -171,7 +183,7 @@ def row_html(pn, *, account_name: str, tag_names, can_select: bool, can_change: 
         f'<th scope="row"><a href="{detail}" class="nowrap">{e(pn.national_format or pn.number)}'
         f'</a><br><span class="muted nowrap">{e(pn.number)}</span>{released}</th>'
     )
-    cells.append(f"<td>{e(pn.name) if pn.name else '—'}</td>")
+    cells.append(f"<td>{_name_cell(pn.name, pn.number)}</td>")
     tags = "".join(f'<span class="badge badge--brand">{e(name)}</span>' for name in tag_names)
     cells.append(f'<td><span class="chips">{tags}</span></td>' if tags else f"<td>{_DASH}</td>")
     cells.append(f'<td class="hide-narrow">{e(account_name)}</td>')

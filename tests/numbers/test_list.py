@@ -306,3 +306,25 @@ def test_a_page_costs_the_same_few_queries_however_many_rows_it_shows(
         '<span class="badge badge--brand">vip</span><span class="badge badge--brand">zebra</span>'
         in html
     )
+
+
+def test_a_name_that_is_only_the_number_again_reads_no_name(viewer_client, db):
+    account = make_account()
+    make_number(account, "+14155550123", name="+1 (415) 555-0123")  # the carrier's default
+    make_number(account, "+14155550124", name="Front desk 0124")
+    make_number(account, "+14155550125", name="")
+
+    html = viewer_client.get(reverse("numbers:list")).content.decode()
+
+    assert '<td><span class="muted">No name</span></td>' in html
+    assert "<td>+1 (415) 555-0123</td>" not in html
+    assert "<td>Front desk 0124</td>" in html
+    assert "<td>—</td>" in html
+
+
+def test_filters_and_columns_say_emergency_address_in_words(viewer_client, inventory):
+    html = viewer_client.get(reverse("numbers:list")).content.decode()
+
+    assert ">Emergency address (E911)</label>" in html
+    assert '<option value="none">No emergency address</option>' in html
+    assert '<abbr title="Emergency address">E911</abbr>' in html

@@ -53,7 +53,9 @@ def test_overview_totals_and_things_to_fix(viewer_client, inventory):
     assert re.search(r'<p class="stat">5</p>\s*<p class="stat-label">numbers in service', html)
     assert "(and 1 released)" in html
     # No call handler: one (the released number without one is not counted).
-    assert re.search(r'<p class="stat">1</p>\s*<p class="stat-label">with no call handler', html)
+    assert re.search(
+        r'<p class="stat">1</p>\s*<p class="stat-label">where nobody answers calls', html
+    )
     # Plain http, in any case, on any webhook.
     assert re.search(r'<p class="stat">2</p>\s*<p class="stat-label">with a webhook on plain', html)
     assert ">+14155550101</a>" in html and ">+14155550102</a>" in html
