@@ -28,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.common import free_port, setup_django, start_sandbox  # noqa: E402 - needs ROOT on the path
+from bench.common import free_port, sandbox_account, setup_django, start_sandbox  # noqa: E402 - needs ROOT on the path
 
 RATE = 20.0
 LATENCY_MS = 50
@@ -39,11 +39,10 @@ def run(count: int, write: bool) -> bool:
     setup_django(
         "pace_bench.sqlite3", tasks_backend="django.tasks.backends.immediate.ImmediateBackend"
     )
-    from django.conf import settings
     from django.db import connection
 
     from numbers_admin.actions import imports
-    from numbers_admin.models import Account, JobItem, Operation, PhoneNumber, Provider
+    from numbers_admin.models import JobItem, Operation, PhoneNumber
     from numbers_admin.sandbox import faults
     from numbers_admin.sandbox.models import SandboxNumber, SandboxRequest
 
@@ -58,17 +57,7 @@ def run(count: int, write: bool) -> bool:
     port = free_port()
     proc, log = start_sandbox(port, "pace_bench_sandbox.log")
     try:
-        account, _ = Account.objects.update_or_create(
-            name="Pace bench",
-            defaults={
-                "provider": Provider.SIGNALWIRE_REST,
-                "api_root": f"http://127.0.0.1:{port}/sandbox/signalwire",
-                "project_id": settings.SANDBOX_SIGNALWIRE_PROJECT_ID,
-                "requests_per_second": RATE,
-            },
-        )
-        account.set_token(settings.SANDBOX_SIGNALWIRE_TOKEN)
-        account.save()
+        account = sandbox_account(port, "Pace bench", RATE)
         faults.inject("signalwire", "latency", ms=LATENCY_MS)
         faults.inject("signalwire", "rate_cap", rps=RATE)
 

@@ -38,7 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.common import cpu_model, free_port, setup_django, start_sandbox  # noqa: E402 - needs ROOT on the path
+from bench.common import cpu_model, free_port, sandbox_account, setup_django, start_sandbox  # noqa: E402 - needs ROOT on the path
 
 
 class _RssPeak:
@@ -160,25 +160,6 @@ def _drift(size: int, seed: int):
     return len(renamed), len(released), bought
 
 
-def _account(port: int):
-    from django.conf import settings
-
-    from numbers_admin.models import Account, Provider
-
-    account, _ = Account.objects.update_or_create(
-        name="Bench sandbox space",
-        defaults={
-            "provider": Provider.SIGNALWIRE_REST,
-            "api_root": f"http://127.0.0.1:{port}/sandbox/signalwire",
-            "project_id": settings.SANDBOX_SIGNALWIRE_PROJECT_ID,
-            "requests_per_second": 1000,
-        },
-    )
-    account.set_token(settings.SANDBOX_SIGNALWIRE_TOKEN)
-    account.save()
-    return account
-
-
 def _machine() -> str:
     cpu = cpu_model(platform.processor() or platform.machine())
     mem = ""
@@ -206,7 +187,7 @@ def main():
     proc, log = start_sandbox(port, "sync_bench_sandbox.log")
     results = []
     try:
-        account = _account(port)
+        account = sandbox_account(port, "Bench sandbox space", 1000)
         for size in sizes:
             print(f"[{vendor}] seeding the sandbox with {size:,} numbers…", flush=True)
             _reset(account, size, args.seed)

@@ -61,6 +61,26 @@ def start_sandbox(port: int, log_name: str):
     raise SystemExit(f"The sandbox server did not start; see bench/out/{log_name}")
 
 
+def sandbox_account(port: int, name: str, requests_per_second: float):
+    """The Account for the sandbox's SignalWire space served on ``port``, created or updated."""
+    from django.conf import settings
+
+    from numbers_admin.models import Account, Provider
+
+    account, _ = Account.objects.update_or_create(
+        name=name,
+        defaults={
+            "provider": Provider.SIGNALWIRE_REST,
+            "api_root": f"http://127.0.0.1:{port}/sandbox/signalwire",
+            "project_id": settings.SANDBOX_SIGNALWIRE_PROJECT_ID,
+            "requests_per_second": requests_per_second,
+        },
+    )
+    account.set_token(settings.SANDBOX_SIGNALWIRE_TOKEN)
+    account.save()
+    return account
+
+
 def cpu_model(fallback: str) -> str:
     """The CPU's model name from /proc/cpuinfo, else ``fallback``."""
     try:
