@@ -37,6 +37,7 @@ from numbers_admin.models import PhoneNumber
 
 _FIELDS = [f for f in PhoneNumber._meta.concrete_fields if not f.primary_key]
 COLUMNS = tuple(f.attname for f in _FIELDS)
+_NUMBER_POSITION = COLUMNS.index("number")
 DEFAULTS = {f.attname: f.get_default() for f in _FIELDS if f.attname != "account_id"}
 # SQLite's page cache (KiB) during a first sync.
 SQLITE_LOAD_CACHE_KIB = 64 * 1024
@@ -60,7 +61,8 @@ class NumberInserter:
         self._staging = quote(staging_name)
         self._columns = ", ".join(quote(f.column) for f in _FIELDS)
         self._values_sql: dict[int, str] = {}  # SQLite: statement by number of rows
-        self._staged: list[list] = []  # SQLite: rows waiting for the next move
+        self._staged_rows: list[list] = []  # SQLite: the rows waiting for the next move
+        self.staged = 0  # rows staged and not yet moved
         self._order = quote("number")
         self._conflict = f"ON CONFLICT ({quote('account_id')}, {quote('upstream_id')}) DO NOTHING"
 
@@ -83,7 +85,6 @@ class NumberInserter:
     def create_staging(self, cursor) -> None:
         """PostgreSQL: an empty table of the insertable columns, living only as long as this
         connection. SQLite stages in memory."""
-        self._staged: list[list] = []
         if self._db.vendor != "postgresql":
             return
         cursor.execute(f"DROP TABLE IF EXISTS {self._staging}")
@@ -93,22 +94,25 @@ class NumberInserter:
         )
 
     def drop_staging(self, cursor) -> None:
-        self._staged = []
+        self._staged_rows, self.staged = [], 0
         if self._db.vendor == "postgresql":
             cursor.execute(f"DROP TABLE IF EXISTS {self._staging}")
 
     def stage(self, cursor, rows: list[list]) -> None:
         """Add ``rows`` to what the next ``move`` inserts (nothing is in the mirror until then)."""
+        self.staged += len(rows)
         if self._db.vendor != "postgresql":
-            self._staged += rows
+            self._staged_rows += rows
             return
         with cursor.cursor.copy(f"COPY {self._staging} ({self._columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
 
-    def move(self, cursor) -> None:
+    def move(self, cursor) -> int:
         """Insert everything staged into the table, in number order (most indexes start with
-        the number, so each is filled front to back), and start staging afresh."""
+        the number, so each is filled front to back), and start staging afresh. Returns how
+        many rows were staged."""
+        moved, self.staged = self.staged, 0
         if self._db.vendor == "postgresql":
             cursor.execute(
                 f"INSERT INTO {self._table} ({self._columns}) "  # noqa: S608 - model names
@@ -117,9 +121,9 @@ class NumberInserter:
             )
             # Not DELETE: nothing vacuums a TEMP table, and its dead rows would be read again.
             cursor.execute(f"TRUNCATE {self._staging}")
-            return
-        rows, self._staged = self._staged, []
-        rows.sort(key=itemgetter(COLUMNS.index("number")))
+            return moved
+        rows, self._staged_rows = self._staged_rows, []
+        rows.sort(key=itemgetter(_NUMBER_POSITION))
         # The DB-API connection itself: Django's cursor would rewrite every %s of a statement
         # with 32,000 parameters, and (DEBUG) log them all.
         raw = self._db.connection
@@ -127,6 +131,7 @@ class NumberInserter:
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
             raw.execute(self._values_insert(len(chunk)), [v for row in chunk for v in row])
+        return moved
 
     def _values_insert(self, row_count: int) -> str:
         sql = self._values_sql.get(row_count)

@@ -307,10 +307,6 @@ class _Prepared:
         return values
 
 
-def _prepare(batch: list[dict[str, Any]], *, inserter=None, account=None) -> _Prepared:
-    return _Prepared(batch, inserter=inserter, account=account)
-
-
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
@@ -327,14 +323,13 @@ class _Syncer:
         self.initial = not account.numbers.exists()
         self.seen = 0
         self.inserted = 0
-        self.staged = 0  # new rows in the staging table, not yet in the mirror
         self._analyze_at = 2 * BATCH_SIZE
         self._last_beat = float("-inf")
         self.counts = {"new": 0, "changed": 0, "gone": 0, "unchanged": 0, "returned": 0}
         self.samples: dict[str, list] = {"new": [], "changed": [], "gone": []}
 
     def run(self, canonical_numbers: Iterable[dict[str, Any]]) -> dict[str, Any]:
-        self._create_seen_table()
+        self._create_temp_tables()
         try:
             with (
                 ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prepare") as helper,
@@ -345,7 +340,7 @@ class _Syncer:
                 self._analyze()
             self._mark_gone()
         finally:
-            self._drop_seen_table()
+            self._drop_temp_tables()
         return {
             "seen": self.seen,
             "initial": self.initial,
@@ -355,8 +350,8 @@ class _Syncer:
 
     # The rows this run saw, by pk: a TEMP table lives in this connection only, so concurrent
     # runs never see each other's, and a crashed run's disappears with its connection.
-    # And a staging table for new numbers (see bulk_insert), also this connection's own.
-    def _create_seen_table(self) -> None:
+    # On PostgreSQL also a staging table for new numbers (see bulk_insert), this connection's own.
+    def _create_temp_tables(self) -> None:
         self.seen_table = connection.ops.quote_name(f"sync_seen_{self.job.pk}")
         self.inserter = bulk_insert.NumberInserter(f"sync_new_{self.job.pk}")
         with connection.cursor() as cursor:
@@ -364,7 +359,7 @@ class _Syncer:
             cursor.execute(f"CREATE TEMPORARY TABLE {self.seen_table} (id bigint PRIMARY KEY)")
             self.inserter.create_staging(cursor)
 
-    def _drop_seen_table(self) -> None:
+    def _drop_temp_tables(self) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {self.seen_table}")
             self.inserter.drop_staging(cursor)
@@ -414,7 +409,7 @@ class _Syncer:
                 raise _ListingFailed() from exc
             if batch is None:
                 break
-            pending.append(helper.submit(_prepare, batch, **ahead))
+            pending.append(helper.submit(_Prepared, batch, **ahead))
             if len(pending) > PREPARED_AHEAD:
                 yield pending.popleft().result()
         while pending:
@@ -424,7 +419,7 @@ class _Syncer:
         """Write every batch, each in a transaction of its own (taken after the batch arrived:
         no transaction waits on the carrier). A listing that fails part-way fails the sync, but
         what came before it is saved."""
-        # A first sync's batch only adds to this connection's staging table (a TEMP table):
+        # A first sync's batch is only staged (in memory, or in this connection's TEMP table):
         # no transaction of the mirror's database needed until rows move.
         in_transaction = nullcontext if self.initial else transaction.atomic
         try:
@@ -502,7 +497,7 @@ class _Syncer:
         self.counts["new"] += len(prepared.insert_rows)
         for number in prepared.numbers[: SAMPLE_SIZE - len(self.samples["new"])]:
             self._sample("new", number)
-        if self.staged >= LOAD_ROWS_PER_MOVE:
+        if self.inserter.staged >= LOAD_ROWS_PER_MOVE:
             self._move_staged()
 
     def _insert(self, new_rows: list[dict[str, Any]]) -> None:
@@ -513,15 +508,12 @@ class _Syncer:
     def _stage(self, rows: list[list]) -> None:
         with connection.cursor() as cursor:
             self.inserter.stage(cursor, rows)
-        self.staged += len(rows)
 
     def _move_staged(self) -> None:
-        if not self.staged:
+        if not self.inserter.staged:
             return
         with transaction.atomic(), connection.cursor() as cursor:
-            self.inserter.move(cursor)
-        self.inserted += self.staged
-        self.staged = 0
+            self.inserted += self.inserter.move(cursor)
         # A first sync looks nothing up while it loads: one ANALYZE at the end (run()) will do.
         if not self.initial and self.inserted >= self._analyze_at:
             self._analyze_at *= 4
