@@ -21,14 +21,20 @@ TRACKED_FIELDS = tuple(
 _CANONICAL = frozenset(CANONICAL_FIELDS)
 
 
-def mirror_fields(canonical: dict[str, Any]) -> dict[str, Any]:
-    """The PhoneNumber field values for a canonical upstream number, derived fields included."""
+def canonical_values(canonical: dict[str, Any]) -> dict[str, Any]:
+    """The canonical fields of an upstream number as column values (a null text is "")."""
     values = dict(canonical)
     for name in values.keys() - _CANONICAL:
         del values[name]
     for name in [name for name, value in values.items() if value is None]:
         if name in TEXT_FIELDS:
             values[name] = ""
+    return values
+
+
+def mirror_fields(canonical: dict[str, Any]) -> dict[str, Any]:
+    """The PhoneNumber field values for a canonical upstream number, derived fields included."""
+    values = canonical_values(canonical)
     values.update(numbering.describe(values["number"]))
     if values.get("number_type") in TOLL_FREE_TYPES:
         values["kind"] = "toll_free"

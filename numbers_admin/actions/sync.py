@@ -41,7 +41,12 @@ from django.utils import timezone
 from numbers_admin import numbering
 from numbers_admin.actions import bulk_insert
 from numbers_admin.audit import UPSTREAM_ACTOR, diff
-from numbers_admin.mirror import TEXT_FIELDS, TOLL_FREE_TYPES, TRACKED_FIELDS, mirror_fields
+from numbers_admin.mirror import (
+    TOLL_FREE_TYPES,
+    TRACKED_FIELDS,
+    canonical_values,
+    mirror_fields,
+)
 from numbers_admin.models import Account, AuditEvent, Job, PhoneNumber
 from numbers_admin.upstream.base import CANONICAL_FIELDS
 from numbers_admin.upstream.errors import UpstreamError
@@ -633,10 +638,8 @@ class _Syncer:
             values = mirror_fields(canonical)
             values.pop("upstream_id", None)
             return values
-        values = {name: canonical[name] for name in _CANONICAL_COLUMNS if name in canonical}
-        for name, value in values.items():
-            if value is None and name in TEXT_FIELDS:
-                values[name] = ""
+        values = canonical_values(canonical)
+        values.pop("upstream_id", None)
         # The two provider-driven overrides mirror_fields applies on top of describe(), redone
         # only where the provider's own type or country changed.
         if values.get("number_type", row.number_type) in TOLL_FREE_TYPES:
