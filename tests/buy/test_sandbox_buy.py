@@ -136,11 +136,7 @@ def test_twenty_threads_submitting_the_same_confirmation_buy_once(
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=submit) for _ in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _run_together(submit, 20)
     assert len(results) == 20
     assert sandbox_requests.count("signalwire", "POST", "/phone_numbers") == 1
     assert all("Bought" in page for page in results)
@@ -165,11 +161,7 @@ def test_twenty_admins_with_different_keys_buy_once(
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=submit) for _ in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _run_together(submit, 20)
     assert sandbox_requests.count("signalwire", "POST", "/phone_numbers") == 1
     assert sum(o.sent_by_us for o in outcomes) == 1
     assert all(o.state == "succeeded" for o in outcomes)
@@ -236,3 +228,12 @@ def test_search_step_fault_is_a_sentence_and_buys_nothing(
     assert words in page
     assert "Search for available numbers" in page  # the form stays, ready to try again
     assert sandbox_requests.count("signalwire", "POST") == 0
+
+
+def _run_together(submit, count: int) -> None:
+    """Run ``submit`` in ``count`` threads and wait for all (``submit`` lines them up on a barrier)."""
+    threads = [threading.Thread(target=submit) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
