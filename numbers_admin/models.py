@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from numbers_admin import crypto
+from numbers_admin.fields import PayloadField
 
 
 class Provider(models.TextChoices):
@@ -231,7 +232,7 @@ class PhoneNumber(models.Model):
     voice_caller_id_lookup = models.BooleanField(null=True)
     api_version = models.CharField(max_length=16, blank=True)
 
-    raw_payload = models.JSONField(default=dict, blank=True)
+    raw_payload = PayloadField(default=dict, blank=True)
 
     # --- Local only -------------------------------------------------------------------------------
     tags = models.ManyToManyField(Tag, blank=True, related_name="numbers")
