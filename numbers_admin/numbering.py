@@ -82,20 +82,24 @@ class _Block:
         self.described = described
         # Where the last four digits sit in each format: (before, after) when they are one run,
         # as in every NANP format; None (replace digit by digit) otherwise.
-        self.splices = {key: _last_digits_run(described[key]) for key in _FORMATS}
+        splices = [_last_digits_run(described[key]) for key in _FORMATS]
+        self.splices = None if None in splices else splices
 
     def describe(self, e164: str) -> dict[str, str]:
         """The block's description with the last four digits of every format replaced by
         ``e164``'s (formatting only inserts separators and prefixes, so digits keep their
-        order)."""
+        order). Called for most numbers of a first sync, so written for speed."""
         tail = e164[-4:]
-        described = dict(self.described)
-        for key, splice in self.splices.items():
-            if splice is None:
+        described = self.described.copy()
+        if self.splices is None:
+            for key in _FORMATS:
                 described[key] = _replace_last_digits(described[key], tail)
-            else:
-                before, after = splice
-                described[key] = before + tail + after
+        else:
+            (national_before, national_after), (international_before, international_after) = (
+                self.splices
+            )
+            described["national_format"] = national_before + tail + national_after
+            described["international_format"] = international_before + tail + international_after
         described["digits"] = e164[1:]
         described["national_digits"] = e164[2:]
         return described

@@ -4,16 +4,20 @@ The ORM's ``bulk_create`` spends most of a first sync preparing parameters in Py
 columns a row, each through its field's conversion). Here a row is built with one
 ``itemgetter`` over the merged values, and only dates and JSON are converted.
 
-New rows are *staged*, then *moved* into the mirror several batches at a time:
+New rows are *staged* in memory, then *moved* into the mirror several batches at a time, in
+number order (most indexes start with the number, so each is filled front to back):
 
-- PostgreSQL stages with ``COPY`` into a table of this sync's connection (a TEMP table: no
-  index, no constraint, gone with the connection) and moves with one ``INSERT … SELECT``. Sent a
-  row at a time, the server's parse, bind and execute of each row cost more than writing it.
-- SQLite stages in memory (rows are already what the database takes) and moves with multi-row
-  ``INSERT … VALUES (…), (…), …`` statements, as many rows each as SQLite takes parameters.
-- Maintaining the mirror's indexes is most of the cost. Done a few large statements at a time,
-  it runs with Python's lock released, so the sync's helper thread prepares the next batches
-  meanwhile (row-at-a-time INSERTs would hand the lock back and forth for every row).
+- PostgreSQL moves with one binary ``COPY`` straight into the mirror: the cheapest way in for
+  the server (no statement per row, nothing parsed from text) and for Python (psycopg writes
+  the rows in C). COPY has no ON CONFLICT, so if a row is already there (see below) the COPY
+  fails as a whole, leaves nothing, and the rows go the slower way: COPY into a table of this
+  sync's connection (a TEMP table: no index, no constraint, gone with the connection), then
+  ``INSERT … SELECT … ON CONFLICT DO NOTHING``.
+- SQLite moves with multi-row ``INSERT … VALUES (…), (…), …`` statements, as many rows each as
+  SQLite takes parameters.
+- Maintaining the mirror's indexes is most of the database's cost. Done a few large statements
+  at a time, it runs with Python's lock released, so the sync's helper thread prepares the next
+  batches meanwhile (row-at-a-time INSERTs would hand the lock back and forth for every row).
 - Several batches per move: each commit writes every index page it touched, and a thousand new
   numbers touch most of them.
 
@@ -30,7 +34,8 @@ from operator import itemgetter
 from typing import Any
 
 import orjson
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+import psycopg
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, models, transaction
 from django.utils import timezone
 
 from numbers_admin.models import PhoneNumber
@@ -38,6 +43,7 @@ from numbers_admin.models import PhoneNumber
 _FIELDS = [f for f in PhoneNumber._meta.concrete_fields if not f.primary_key]
 COLUMNS = tuple(f.attname for f in _FIELDS)
 _NUMBER_POSITION = COLUMNS.index("number")
+_PAYLOAD_POSITION = COLUMNS.index("raw_payload")
 DEFAULTS = {f.attname: f.get_default() for f in _FIELDS if f.attname != "account_id"}
 # SQLite's page cache (KiB) during a first sync.
 SQLITE_LOAD_CACHE_KIB = 64 * 1024
@@ -61,7 +67,8 @@ class NumberInserter:
         self._staging = quote(staging_name)
         self._columns = ", ".join(quote(f.column) for f in _FIELDS)
         self._values_sql: dict[int, str] = {}  # SQLite: statement by number of rows
-        self._staged_rows: list[list] = []  # SQLite: the rows waiting for the next move
+        self._copy_types: list[int] | None = None  # PostgreSQL: each column's type, for COPY
+        self._staged_rows: list[list] = []  # the rows waiting for the next move
         self.staged = 0  # rows staged and not yet moved
         self._order = quote("number")
         self._conflict = f"ON CONFLICT ({quote('account_id')}, {quote('upstream_id')}) DO NOTHING"
@@ -84,7 +91,7 @@ class NumberInserter:
 
     def create_staging(self, cursor) -> None:
         """PostgreSQL: an empty table of the insertable columns, living only as long as this
-        connection. SQLite stages in memory."""
+        connection, for a move whose COPY met a row already in the mirror."""
         if self._db.vendor != "postgresql":
             return
         cursor.execute(f"DROP TABLE IF EXISTS {self._staging}")
@@ -98,22 +105,30 @@ class NumberInserter:
         if self._db.vendor == "postgresql":
             cursor.execute(f"DROP TABLE IF EXISTS {self._staging}")
 
-    def stage(self, cursor, rows: list[list]) -> None:
+    def stage(self, rows: list[list]) -> None:
         """Add ``rows`` to what the next ``move`` inserts (nothing is in the mirror until then)."""
         self.staged += len(rows)
-        if self._db.vendor != "postgresql":
-            self._staged_rows += rows
-            return
-        with cursor.cursor.copy(f"COPY {self._staging} ({self._columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        self._staged_rows += rows
 
     def move(self, cursor) -> int:
-        """Insert everything staged into the table, in number order (most indexes start with
-        the number, so each is filled front to back), and start staging afresh. Returns how
-        many rows were staged."""
+        """Insert everything staged into the table, in number order, and start staging afresh.
+        Returns how many rows were staged. Call it in a transaction."""
         moved, self.staged = self.staged, 0
+        rows, self._staged_rows = self._staged_rows, []
+        rows.sort(key=itemgetter(_NUMBER_POSITION))
         if self._db.vendor == "postgresql":
+            self._move_by_copy(cursor, rows)
+        else:
+            self._move_by_values(rows)
+        return moved
+
+    def _move_by_copy(self, cursor, rows: list[list]) -> None:
+        try:
+            with transaction.atomic(using=self._db.alias):
+                self._copy(cursor, self._table, rows)
+        except IntegrityError:
+            # One of the rows is in the mirror already: the COPY left nothing behind.
+            self._copy(cursor, self._staging, rows)
             cursor.execute(
                 f"INSERT INTO {self._table} ({self._columns}) "  # noqa: S608 - model names
                 f"SELECT {self._columns} FROM {self._staging} "
@@ -121,9 +136,32 @@ class NumberInserter:
             )
             # Not DELETE: nothing vacuums a TEMP table, and its dead rows would be read again.
             cursor.execute(f"TRUNCATE {self._staging}")
-            return moved
-        rows, self._staged_rows = self._staged_rows, []
-        rows.sort(key=itemgetter(_NUMBER_POSITION))
+
+    def _copy(self, cursor, table: str, rows: list[list]) -> None:
+        types = self._column_types(cursor)
+        # psycopg's own cursor (Django's has no COPY), with its errors turned into Django's.
+        with (
+            self._db.wrap_database_errors,
+            cursor.cursor.copy(
+                f"COPY {table} ({self._columns}) FROM STDIN (FORMAT BINARY)"
+            ) as copy,
+        ):
+            copy.set_types(types)
+            for row in rows:
+                copy.write_row(row)
+
+    def _column_types(self, cursor) -> list[int]:
+        """The type of each column as PostgreSQL reports it (binary COPY sends no types)."""
+        if self._copy_types is None:
+            cursor.execute(f"SELECT {self._columns} FROM {self._table} LIMIT 0")  # noqa: S608
+            types = [column.type_code for column in cursor.description]
+            # The body arrives already serialised (see rows()): sent as text, which a json
+            # column takes as it is.
+            types[_PAYLOAD_POSITION] = psycopg.adapters.types["text"].oid
+            self._copy_types = types
+        return self._copy_types
+
+    def _move_by_values(self, rows: list[list]) -> None:
         # The DB-API connection itself: Django's cursor would rewrite every %s of a statement
         # with 32,000 parameters, and (DEBUG) log them all.
         raw = self._db.connection
@@ -131,7 +169,6 @@ class NumberInserter:
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
             raw.execute(self._values_insert(len(chunk)), [v for row in chunk for v in row])
-        return moved
 
     def _values_insert(self, row_count: int) -> str:
         sql = self._values_sql.get(row_count)

@@ -23,7 +23,6 @@ heartbeat and stops before marking anything gone.
 import datetime
 import hashlib
 import logging
-import marshal
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -32,6 +31,7 @@ from contextlib import nullcontext
 from itertools import islice
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models.expressions import RawSQL
@@ -97,7 +97,7 @@ def _mirror_version() -> str:
 
 
 MIRROR_VERSION = _mirror_version()
-_VERSION_BYTES = f"{MIRROR_VERSION}:{marshal.version}:".encode()
+_VERSION_BYTES = f"{MIRROR_VERSION}:orjson {orjson.__version__}:".encode()
 
 
 def fingerprint(canonical: dict[str, Any]) -> str:
@@ -107,9 +107,9 @@ def fingerprint(canonical: dict[str, Any]) -> str:
     costs time, never a wrong event."""
     raw = canonical.get("raw_payload")
     try:
-        # marshal: the quickest stable serialisation of a JSON body (several times json.dumps).
-        material = marshal.dumps(raw) if raw else repr(canonical).encode()
-    except ValueError:  # something JSON would not hold, e.g. a datetime: still deterministic
+        # orjson: the quickest stable serialisation of a JSON body (twice marshal's speed).
+        material = orjson.dumps(raw) if raw else repr(canonical).encode()
+    except orjson.JSONEncodeError:  # something JSON would not hold: still deterministic
         material = repr(canonical).encode()
     return hashlib.blake2b(_VERSION_BYTES + material, digest_size=16).hexdigest()
 
@@ -355,7 +355,7 @@ class _Syncer:
 
     # The rows this run saw, by pk: a TEMP table lives in this connection only, so concurrent
     # runs never see each other's, and a crashed run's disappears with its connection.
-    # On PostgreSQL also a staging table for new numbers (see bulk_insert), this connection's own.
+    # On PostgreSQL also a staging table for new numbers a COPY could not take (see bulk_insert).
     def _create_temp_tables(self) -> None:
         self.seen_table = connection.ops.quote_name(f"sync_seen_{self.job.pk}")
         self.inserter = bulk_insert.NumberInserter(f"sync_new_{self.job.pk}")
@@ -424,7 +424,7 @@ class _Syncer:
         """Write every batch, each in a transaction of its own (taken after the batch arrived:
         no transaction waits on the carrier). A listing that fails part-way fails the sync, but
         what came before it is saved."""
-        # A first sync's batch is only staged (in memory, or in this connection's TEMP table):
+        # A first sync's batch is only staged (in memory):
         # no transaction of the mirror's database needed until rows move.
         in_transaction = nullcontext if self.initial else transaction.atomic
         try:
@@ -498,7 +498,7 @@ class _Syncer:
         """A first sync's batch: every number is new. Nothing can be in the mirror yet but rows
         saved during this run (a purchase, or the same number twice in the listing), which the
         move leaves alone. Moved into the mirror every ``LOAD_ROWS_PER_MOVE`` rows."""
-        self._stage(prepared.insert_rows)
+        self.inserter.stage(prepared.insert_rows)
         self.counts["new"] += len(prepared.insert_rows)
         for number in prepared.numbers[: SAMPLE_SIZE - len(self.samples["new"])]:
             self._sample("new", number)
@@ -507,12 +507,8 @@ class _Syncer:
 
     def _insert(self, new_rows: list[dict[str, Any]]) -> None:
         """A re-sync's new numbers go into the mirror at once: their audit events need ids."""
-        self._stage(self.inserter.rows(bulk_insert.template(self.account), new_rows))
+        self.inserter.stage(self.inserter.rows(bulk_insert.template(self.account), new_rows))
         self._move_staged()
-
-    def _stage(self, rows: list[list]) -> None:
-        with connection.cursor() as cursor:
-            self.inserter.stage(cursor, rows)
 
     def _move_staged(self) -> None:
         if not self.inserter.staged:
