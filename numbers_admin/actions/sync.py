@@ -275,6 +275,19 @@ def _finish(job: Job, status: str, message: str) -> None:
     )
 
 
+def _indexed_columns() -> list[str]:
+    """The PhoneNumber columns that the mirror's indexes and unique constraints are on, their
+    conditions included."""
+    meta = PhoneNumber._meta
+    names = {field.name for field in meta.fields if field.db_index or field.unique}
+    for index in (*meta.indexes, *meta.constraints):
+        names.update(name.lstrip("-") for name in getattr(index, "fields", ()))
+        condition = getattr(index, "condition", None)
+        if condition is not None:
+            names.update(child[0].split("__")[0] for child in condition.children)
+    return sorted(meta.get_field(name).column for name in names)
+
+
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
@@ -524,11 +537,17 @@ class _Syncer:
         """Refresh PostgreSQL's statistics after a large load. With statistics from before it
         (autovacuum has not caught up yet), the planner answers the per-batch lookup by reading
         every row of the account through the account index: a first sync of a million numbers
-        turns quadratic, and the next re-sync is several times slower."""
+        turns quadratic, and the next re-sync is several times slower.
+
+        Only the indexed columns (what lookups, filters and sorts read): a third of the time of
+        all 76, which was a sixth of a first sync. Autovacuum's own ANALYZE, due after a load
+        this size, covers the rest."""
         if connection.vendor != "postgresql":
             return  # SQLite's lookup is a forced join order that never needs statistics
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(column) for column in _indexed_columns())
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(PhoneNumber._meta.db_table)}")
+            cursor.execute(f"ANALYZE {quote(PhoneNumber._meta.db_table)} ({columns})")
 
     def _existing_state(self, upstream_ids: list[str]) -> dict[str, tuple]:
         """upstream_id → (pk, mirror_hash, updated_at, last_synced_at, released_at) of the rows
@@ -666,6 +685,8 @@ class _Syncer:
         """Rows still in service that this run did not see are gone from the carrier. A row
         created here during the run (a purchase) may have missed the listing, so it is left."""
         self._heartbeat(force=True)  # a superseded run must not mark anything gone
+        if self.initial:
+            return  # the mirror held none of this account's numbers when the run started
         seen = RawSQL(f"SELECT id FROM {self.seen_table}", [])  # noqa: S608, S611 - a name
         gone = (
             PhoneNumber.objects.in_service()

@@ -161,3 +161,25 @@ def test_text_with_tabs_newlines_and_backslashes_is_stored_as_it_came(account):
     stored = PhoneNumber.objects.get(account=account)
     assert stored.name == name
     assert stored.raw_payload == body
+
+
+def test_a_first_sync_leaves_statistics_for_what_the_next_sync_and_the_pages_look_up(
+    account, small_moves
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's lookups need no statistics")
+    sync.sync_now(account, client=FakeClient([canonical(i) for i in range(12)]))
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT attname FROM pg_stats WHERE tablename = 'numbers_admin_phonenumber'")
+        analysed = {row[0] for row in cursor.fetchall()}
+    # The re-sync's lookup, the default order and the list's filters; not the 60 other columns.
+    assert {"account_id", "upstream_id", "number", "country", "call_handler"} <= analysed
+    assert "call_request_url" not in analysed
+
+
+def test_a_first_sync_marks_nothing_released(account, small_moves):
+    job = sync.sync_now(account, client=FakeClient([canonical(i) for i in range(7)]))
+
+    assert job.summary["gone"] == 0
+    assert not PhoneNumber.objects.filter(account=account, released_at__isnull=False).exists()
