@@ -28,7 +28,9 @@ same number twice in one listing) is not duplicated, and keeps what was saved.
 import datetime
 import json
 import sqlite3
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any
@@ -90,13 +92,12 @@ class NumberInserter:
         return rows
 
     def create_staging(self, cursor) -> None:
-        """PostgreSQL: an empty table of the insertable columns, living only as long as this
-        connection, for a move whose COPY met a row already in the mirror."""
+        """PostgreSQL: an empty table of the insertable columns, living only as long as the
+        cursor's connection, for a move whose COPY met a row already in the mirror."""
         if self._db.vendor != "postgresql":
             return
-        cursor.execute(f"DROP TABLE IF EXISTS {self._staging}")
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {self._staging} AS "  # noqa: S608 - names from the model
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {self._staging} AS "  # noqa: S608 - names
             f"SELECT {self._columns} FROM {self._table} WITH NO DATA"
         )
 
@@ -110,17 +111,20 @@ class NumberInserter:
         self.staged += len(rows)
         self._staged_rows += rows
 
-    def move(self, cursor) -> int:
-        """Insert everything staged into the table, in number order, and start staging afresh.
-        Returns how many rows were staged. Call it in a transaction."""
-        moved, self.staged = self.staged, 0
-        rows, self._staged_rows = self._staged_rows, []
+    def take_staged(self) -> list[list]:
+        """What is staged, handed over for ``write`` (perhaps in another thread); staging
+        starts afresh."""
+        rows, self._staged_rows, self.staged = self._staged_rows, [], 0
+        return rows
+
+    def write(self, cursor, rows: list[list]) -> None:
+        """Insert ``rows`` through ``cursor``, which may belong to another thread's connection
+        (PostgreSQL: a first sync writes on two). Call it in a transaction."""
         rows.sort(key=itemgetter(_NUMBER_POSITION))
         if self._db.vendor == "postgresql":
             self._move_by_copy(cursor, rows)
         else:
             self._move_by_values(rows)
-        return moved
 
     def _move_by_copy(self, cursor, rows: list[list]) -> None:
         try:
@@ -128,6 +132,7 @@ class NumberInserter:
                 self._copy(cursor, self._table, rows)
         except IntegrityError:
             # One of the rows is in the mirror already: the COPY left nothing behind.
+            self.create_staging(cursor)  # this connection's own, if the move runs elsewhere
             self._copy(cursor, self._staging, rows)
             cursor.execute(
                 f"INSERT INTO {self._table} ({self._columns}) "  # noqa: S608 - model names
@@ -141,7 +146,7 @@ class NumberInserter:
         types = self._column_types(cursor)
         # psycopg's own cursor (Django's has no COPY), with its errors turned into Django's.
         with (
-            self._db.wrap_database_errors,
+            cursor.db.wrap_database_errors,
             cursor.cursor.copy(
                 f"COPY {table} ({self._columns}) FROM STDIN (FORMAT BINARY)"
             ) as copy,
@@ -179,6 +184,58 @@ class NumberInserter:
                 f"VALUES {', '.join([one_row] * row_count)} {self._conflict}"
             )
         return sql
+
+
+class MoveWriters:
+    """Where a first sync's moves are written, as a context manager that waits for them all.
+
+    On PostgreSQL, ``WRITERS`` threads with a connection each: the server's share of a move (the
+    COPY into the mirror and its indexes) is the longest part of a first sync, and a second
+    connection puts to work the CPU the Python side leaves idle. Each move commits on its own,
+    as in one thread. Otherwise in the calling thread: SQLite takes one writer at a time, and a
+    caller's open transaction (a test's) would be invisible to other connections.
+    """
+
+    WRITERS = 2
+
+    def __init__(self, inserter: NumberInserter, *, parallel: bool):
+        self._inserter = inserter
+        self._pool = None
+        if parallel and connection.vendor == "postgresql" and not connection.in_atomic_block:
+            self._pool = ThreadPoolExecutor(self.WRITERS, thread_name_prefix="sync-write")
+        self._in_flight: deque[Future] = deque()
+
+    def move(self) -> int:
+        """Move what the inserter has staged; returns how many rows. With writer threads, the
+        move may still be running: an error comes out of a later call or of leaving."""
+        count, rows = self._inserter.staged, self._inserter.take_staged()
+        if self._pool is None:
+            with transaction.atomic(), connection.cursor() as cursor:
+                self._inserter.write(cursor, rows)
+            return count
+        while len(self._in_flight) >= self.WRITERS:
+            self._in_flight.popleft().result()
+        self._in_flight.append(self._pool.submit(self._write, rows))
+        return count
+
+    def _write(self, rows: list[list]) -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                self._inserter.write(cursor, rows)
+        finally:
+            connection.close()  # this thread's own
+
+    def __enter__(self) -> "MoveWriters":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is None:
+            return
+        try:
+            while self._in_flight:  # a running COPY cannot be called back: wait for each
+                self._in_flight.popleft().result()
+        finally:
+            self._pool.shutdown()
 
 
 def template(account) -> dict[str, Any]:

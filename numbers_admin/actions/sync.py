@@ -352,6 +352,7 @@ class _Syncer:
             with (
                 ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prepare") as helper,
                 bulk_insert.sqlite_page_cache(enlarged=self.initial),
+                bulk_insert.MoveWriters(self.inserter, parallel=self.initial) as self.writers,
             ):
                 self._write_all(self._prepared_batches(helper, canonical_numbers))
             if self.initial and self.inserted >= 2 * BATCH_SIZE:
@@ -368,14 +369,14 @@ class _Syncer:
 
     # The rows this run saw, by pk: a TEMP table lives in this connection only, so concurrent
     # runs never see each other's, and a crashed run's disappears with its connection.
-    # On PostgreSQL also a staging table for new numbers a COPY could not take (see bulk_insert).
+    # On PostgreSQL also, when needed, a staging table for new numbers a COPY could not take
+    # (see bulk_insert).
     def _create_temp_tables(self) -> None:
         self.seen_table = connection.ops.quote_name(f"sync_seen_{self.job.pk}")
         self.inserter = bulk_insert.NumberInserter(f"sync_new_{self.job.pk}")
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {self.seen_table}")
             cursor.execute(f"CREATE TEMPORARY TABLE {self.seen_table} (id bigint PRIMARY KEY)")
-            self.inserter.create_staging(cursor)
 
     def _drop_temp_tables(self) -> None:
         with connection.cursor() as cursor:
@@ -526,8 +527,7 @@ class _Syncer:
     def _move_staged(self) -> None:
         if not self.inserter.staged:
             return
-        with transaction.atomic(), connection.cursor() as cursor:
-            self.inserted += self.inserter.move(cursor)
+        self.inserted += self.writers.move()
         # A first sync looks nothing up while it loads: one ANALYZE at the end (run()) will do.
         if not self.initial and self.inserted >= self._analyze_at:
             self._analyze_at *= 4

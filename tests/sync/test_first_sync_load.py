@@ -1,6 +1,8 @@
 """A first sync stages new numbers and moves them into the mirror several batches at a time
 (bulk_insert): COPY on PostgreSQL, falling back to a staging table when a row is there already."""
 
+import threading
+
 import pytest
 from django.db import connection
 
@@ -183,3 +185,42 @@ def test_a_first_sync_marks_nothing_released(account, small_moves):
 
     assert job.summary["gone"] == 0
     assert not PhoneNumber.objects.filter(account=account, released_at__isnull=False).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_moves_run_on_connections_of_their_own(account, small_moves, monkeypatch):
+    # Outside a caller's transaction (as in the task worker), PostgreSQL writes a first sync's
+    # moves from two threads, each on its own connection; a number bought meanwhile still
+    # makes its move take the ON CONFLICT way, on that connection's own staging table.
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite writes from one connection")
+    from numbers_admin.actions import bulk_insert
+
+    threads = set()
+    write = bulk_insert.NumberInserter.write
+
+    def recording_write(self, cursor, rows):
+        threads.add(threading.current_thread().name)
+        write(self, cursor, rows)
+
+    monkeypatch.setattr(bulk_insert.NumberInserter, "write", recording_write)
+    numbers = [canonical(i) for i in range(20)]
+
+    class BoughtMeanwhile(FakeClient):
+        def iter_numbers(self, page_size=1000):
+            for i, number in enumerate(super().iter_numbers(page_size)):
+                if i == 2:
+                    PhoneNumber.objects.create(
+                        account=account,
+                        upstream_id=numbers[15]["upstream_id"],
+                        number=numbers[15]["number"],
+                        name="Bought just now",
+                    )
+                yield number
+
+    job = sync.sync_now(account, client=BoughtMeanwhile(numbers))
+
+    assert job.status == Job.Status.SUCCEEDED
+    assert PhoneNumber.objects.filter(account=account).count() == 20
+    assert PhoneNumber.objects.get(upstream_id=numbers[15]["upstream_id"]).name == "Bought just now"
+    assert threads and all(name.startswith("sync-write") for name in threads)
