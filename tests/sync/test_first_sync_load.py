@@ -68,20 +68,7 @@ def test_a_listing_that_fails_part_way_keeps_every_number_before_the_failure(acc
 def test_a_number_saved_during_the_first_sync_keeps_what_was_saved(account, small_moves):
     numbers = [canonical(i) for i in range(10)]
 
-    class BoughtMeanwhile(FakeClient):
-        def iter_numbers(self, page_size=1000):
-            for i, number in enumerate(super().iter_numbers(page_size)):
-                if i == 2:
-                    # Someone buys number 8 in the dashboard while the listing is at number 2.
-                    PhoneNumber.objects.create(
-                        account=account,
-                        upstream_id=numbers[8]["upstream_id"],
-                        number=numbers[8]["number"],
-                        name="Bought just now",
-                    )
-                yield number
-
-    job = sync.sync_now(account, client=BoughtMeanwhile(numbers))
+    job = sync.sync_now(account, client=BoughtMeanwhile(numbers, account, bought=8))
 
     assert job.status == Job.Status.SUCCEEDED
     assert PhoneNumber.objects.filter(account=account).count() == 10
@@ -134,6 +121,25 @@ def test_the_carrier_is_never_waited_on_inside_a_transaction(account, small_move
     assert job.status == Job.Status.SUCCEEDED
     assert in_transaction and not any(in_transaction)
     assert PhoneNumber.objects.filter(account=account).count() == 14
+
+
+class BoughtMeanwhile(FakeClient):
+    """Someone buys number ``bought`` in the dashboard while the listing is at number 2."""
+
+    def __init__(self, numbers, account, *, bought):
+        super().__init__(numbers)
+        self.account, self.bought = account, numbers[bought]
+
+    def iter_numbers(self, page_size=1000):
+        for i, number in enumerate(super().iter_numbers(page_size)):
+            if i == 2:
+                PhoneNumber.objects.create(
+                    account=self.account,
+                    upstream_id=self.bought["upstream_id"],
+                    number=self.bought["number"],
+                    name="Bought just now",
+                )
+            yield number
 
 
 def test_unavailable_is_the_error_of_the_fake():
@@ -206,19 +212,7 @@ def test_on_postgresql_moves_run_on_connections_of_their_own(account, small_move
     monkeypatch.setattr(bulk_insert.NumberInserter, "write", recording_write)
     numbers = [canonical(i) for i in range(20)]
 
-    class BoughtMeanwhile(FakeClient):
-        def iter_numbers(self, page_size=1000):
-            for i, number in enumerate(super().iter_numbers(page_size)):
-                if i == 2:
-                    PhoneNumber.objects.create(
-                        account=account,
-                        upstream_id=numbers[15]["upstream_id"],
-                        number=numbers[15]["number"],
-                        name="Bought just now",
-                    )
-                yield number
-
-    job = sync.sync_now(account, client=BoughtMeanwhile(numbers))
+    job = sync.sync_now(account, client=BoughtMeanwhile(numbers, account, bought=15))
 
     assert job.status == Job.Status.SUCCEEDED
     assert PhoneNumber.objects.filter(account=account).count() == 20
