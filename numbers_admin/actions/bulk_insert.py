@@ -186,16 +186,6 @@ class NumberInserter:
         return sql
 
 
-class JsonText:
-    """A JSON value serialised already (a first sync serialises each body once, for its
-    fingerprint): written as it is."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str):
-        self.text = text
-
-
 class MoveWriters:
     """Where a first sync's moves are written, as a context manager that waits for them all.
 
@@ -290,8 +280,6 @@ def _conversion(field: models.Field, db) -> Callable[[Any], Any] | None:
             # Django's own conversion of a JSON value without an encoder is json.dumps; orjson
             # writes the same JSON (without spaces) ten times as fast. Integers beyond 64 bits,
             # which orjson refuses, take Django's way.
-            if type(value) is JsonText:
-                return value.text
             if value is None:
                 return field.get_db_prep_save(None, db)
             try:

@@ -105,23 +105,12 @@ def fingerprint(canonical: dict[str, Any]) -> str:
     canonical fields are computed from. Equal digests mean nothing to write; unequal ones only
     send the row to the field-by-field comparison, so a digest that differs for a harmless reason
     costs time, never a wrong event."""
-    return _digest(canonical, _body_json(canonical))
-
-
-def _body_json(canonical: dict[str, Any]) -> bytes | None:
-    """The carrier's body serialised by orjson (the quickest stable serialisation, twice
-    marshal's speed), or None when there is none or JSON would not hold it."""
     raw = canonical.get("raw_payload")
-    if not raw:
-        return None
     try:
-        return orjson.dumps(raw)
-    except orjson.JSONEncodeError:
-        return None
-
-
-def _digest(canonical: dict[str, Any], body_json: bytes | None) -> str:
-    material = body_json if body_json is not None else repr(canonical).encode()  # deterministic
+        # orjson: the quickest stable serialisation of a JSON body (twice marshal's speed).
+        material = orjson.dumps(raw) if raw else repr(canonical).encode()
+    except orjson.JSONEncodeError:  # something JSON would not hold: still deterministic
+        material = repr(canonical).encode()
     return hashlib.blake2b(_VERSION_BYTES + material, digest_size=16).hexdigest()
 
 
@@ -318,10 +307,7 @@ class _Prepared:
         self.size = len(batch)
         # The same id twice in one batch (a page boundary that moved) is handled once.
         by_id = {c["upstream_id"]: c for c in batch}
-        # A first sync's bodies, serialised once: for the fingerprint and for the row.
-        self.bodies = {} if inserter is None else {i: _body_json(c) for i, c in by_id.items()}
-        get_body = self.bodies.get
-        self.hashes = {i: _digest(c, get_body(i) or _body_json(c)) for i, c in by_id.items()}
+        self.hashes = {upstream_id: fingerprint(c) for upstream_id, c in by_id.items()}
         self.by_id = by_id
         self.insert_rows: list[list] | None = None
         self.numbers: list[str] = []
@@ -336,8 +322,6 @@ class _Prepared:
         values = mirror_fields(self.by_id[upstream_id])
         values["upstream_id"] = upstream_id
         values["mirror_hash"] = self.hashes[upstream_id]
-        if body := self.bodies.get(upstream_id):
-            values["raw_payload"] = bulk_insert.JsonText(body.decode())
         return values
 
 
