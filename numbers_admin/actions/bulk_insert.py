@@ -53,7 +53,8 @@ SQLITE_LOAD_CACHE_KIB = 64 * 1024
 
 class NumberInserter:
     """Built once per sync, in the thread that owns the database connection. ``rows`` may run in
-    another thread (it only converts values); the other methods need the connection's thread."""
+    another thread (it only converts values), and ``write`` in any thread with the cursor of that
+    thread's connection; staging belongs to the thread that built it."""
 
     def __init__(self, staging_name: str):
         # The wrapper itself, not the thread-local proxy: rows() may run in a helper thread.
@@ -91,11 +92,9 @@ class NumberInserter:
             rows.append(row)
         return rows
 
-    def create_staging(self, cursor) -> None:
+    def _create_staging(self, cursor) -> None:
         """PostgreSQL: an empty table of the insertable columns, living only as long as the
         cursor's connection, for a move whose COPY met a row already in the mirror."""
-        if self._db.vendor != "postgresql":
-            return
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {self._staging} AS "  # noqa: S608 - names
             f"SELECT {self._columns} FROM {self._table} WITH NO DATA"
@@ -132,7 +131,7 @@ class NumberInserter:
                 self._copy(cursor, self._table, rows)
         except IntegrityError:
             # One of the rows is in the mirror already: the COPY left nothing behind.
-            self.create_staging(cursor)  # this connection's own, if the move runs elsewhere
+            self._create_staging(cursor)  # this connection's own, if the move runs elsewhere
             self._copy(cursor, self._staging, rows)
             cursor.execute(
                 f"INSERT INTO {self._table} ({self._columns}) "  # noqa: S608 - model names
@@ -210,20 +209,23 @@ class MoveWriters:
         move may still be running: an error comes out of a later call or of leaving."""
         count, rows = self._inserter.staged, self._inserter.take_staged()
         if self._pool is None:
-            with transaction.atomic(), connection.cursor() as cursor:
-                self._inserter.write(cursor, rows)
+            self._write(rows)
             return count
         while len(self._in_flight) >= self.WRITERS:
             self._in_flight.popleft().result()
-        self._in_flight.append(self._pool.submit(self._write, rows))
+        self._in_flight.append(self._pool.submit(self._write_and_close, rows))
         return count
 
     def _write(self, rows: list[list]) -> None:
+        """One move, committed on its own, on this thread's connection."""
+        with transaction.atomic(), connection.cursor() as cursor:
+            self._inserter.write(cursor, rows)
+
+    def _write_and_close(self, rows: list[list]) -> None:
         try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                self._inserter.write(cursor, rows)
+            self._write(rows)
         finally:
-            connection.close()  # this thread's own
+            connection.close()  # a writer thread's own
 
     def __enter__(self) -> "MoveWriters":
         return self

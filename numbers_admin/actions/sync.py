@@ -2,11 +2,11 @@
 
 The carrier is streamed page by page (``client.iter_numbers``) and handled in batches of
 ``BATCH_SIZE``: one SELECT of the batch's existing rows by upstream id (pk, fingerprint, stamps
-only), one INSERT (executemany) for new numbers, a field-by-field comparison only for rows whose
-fingerprint of the carrier's body changed or that something saved since the last sync, an UPDATE
-of just the changed columns, and ``bulk_create`` of the audit events. Memory stays flat however
-large the account is: nothing is kept across batches but counters and a few samples for the drift
-report.
+only), new numbers inserted in bulk (``bulk_insert``), a field-by-field comparison only for rows
+whose fingerprint of the carrier's body changed or that something saved since the last sync, an
+UPDATE of just the changed columns, and ``bulk_create`` of the audit events. Memory stays flat
+however large the account is: nothing is kept across batches but counters, a few samples for the
+drift report and, in a first sync, the rows of the moves being written (at most three).
 
 Numbers we hold that the carrier no longer lists are found *after* the stream: each batch adds the
 ids of the rows it saw to a temporary table of this run (in the database, so memory stays flat for
